@@ -1,0 +1,67 @@
+// swift-tools-version:6.0
+// Synapse: neural networks from the perceptron to the Transformer, trained data-parallel
+// under MPI on an OpenBLAS kernel core. Dependencies point down only:
+//   synapse (CLI) → SynapseTrain → SynapseComm/SynapseMPI, SynapseData, SynapseOptim
+//   → SynapseNN → SynapseCore → CBLAS.   Only SynapseMPI imports CMPI.
+import PackageDescription
+
+let package = Package(
+    name: "Synapse",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "Synapse", targets: [
+            "SynapseCore", "SynapseNN", "SynapseOptim", "SynapseData",
+            "SynapseComm", "SynapseMPI", "SynapseTrain",
+        ]),
+        .executable(name: "synapse", targets: ["synapse"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+    ],
+    targets: [
+        // MARK: - System libraries (macro shims only; no stable API)
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CMPI", pkgConfig: "ompi-c",
+                       providers: [.apt(["libopenmpi-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib",
+                       providers: [.apt(["zlib1g-dev"])]),
+
+        // MARK: - Library layers
+        .target(name: "SynapseCore", dependencies: ["CBLAS"]),
+        .target(name: "SynapseNN", dependencies: ["SynapseCore"]),
+        .target(name: "SynapseOptim", dependencies: ["SynapseCore", "SynapseNN"]),
+        .target(name: "SynapseData", dependencies: ["SynapseCore", "CZlib"]),
+        .target(name: "SynapseComm", dependencies: ["SynapseCore"]),
+        .target(name: "SynapseMPI", dependencies: ["SynapseComm", "CMPI"]),
+        .target(name: "SynapseTrain", dependencies: [
+            "SynapseCore", "SynapseNN", "SynapseOptim", "SynapseData", "SynapseComm",
+            .product(name: "Yams", package: "Yams"),
+        ]),
+
+        // MARK: - Command-line tool
+        .executableTarget(name: "synapse", dependencies: [
+            "SynapseTrain", "SynapseMPI",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        // MARK: - Examples (one executable per chapter of the guide)
+        .executableTarget(name: "SingleNeuron", dependencies: ["SynapseCore", "SynapseNN"],
+                          path: "Examples/SingleNeuron"),
+        .executableTarget(name: "QuickStart", dependencies: ["SynapseCore", "SynapseNN"],
+                          path: "Examples/QuickStart"),
+
+        // MARK: - Tests
+        .target(name: "SynapseTestSupport", dependencies: ["SynapseCore"],
+                path: "Tests/SynapseTestSupport"),
+        .testTarget(name: "SynapseCoreTests", dependencies: ["SynapseCore", "SynapseTestSupport"]),
+        .testTarget(name: "SynapseNNTests", dependencies: ["SynapseNN", "SynapseTestSupport"]),
+        .testTarget(name: "SynapseOptimTests", dependencies: ["SynapseOptim", "SynapseTestSupport"]),
+        .testTarget(name: "SynapseDataTests", dependencies: ["SynapseData", "SynapseTestSupport"]),
+        .testTarget(name: "SynapseTrainTests", dependencies: [
+            "SynapseTrain", "SynapseComm", "SynapseTestSupport",
+        ]),
+        .testTarget(name: "SynapseCLITests", dependencies: ["SynapseTestSupport"]),
+    ]
+)

@@ -1,0 +1,19 @@
+// Shim for Open MPI (pkg-config `ompi-c`). No stable API.
+// MPI_COMM_WORLD, MPI_FLOAT, MPI_SUM ... are macros over global structs that Swift cannot
+// import, so each one Synapse needs is wrapped in a static inline function here.
+#include <mpi.h>
+
+static inline MPI_Comm cmpi_comm_world(void) { return MPI_COMM_WORLD; }
+static inline MPI_Datatype cmpi_float(void) { return MPI_FLOAT; }
+static inline MPI_Datatype cmpi_double(void) { return MPI_DOUBLE; }
+static inline MPI_Datatype cmpi_int32(void) { return MPI_INT32_T; }
+static inline MPI_Datatype cmpi_uint8(void) { return MPI_UINT8_T; }
+static inline MPI_Datatype cmpi_uint64(void) { return MPI_UINT64_T; }
+static inline MPI_Op cmpi_op_sum(void) { return MPI_SUM; }
+static inline MPI_Op cmpi_op_max(void) { return MPI_MAX; }
+static inline MPI_Op cmpi_op_min(void) { return MPI_MIN; }
+static inline void *cmpi_in_place(void) { return MPI_IN_PLACE; }
+static inline MPI_Errhandler cmpi_errors_return(void) { return MPI_ERRORS_RETURN; }
+static inline int cmpi_success(void) { return MPI_SUCCESS; }
+static inline int cmpi_thread_multiple(void) { return MPI_THREAD_MULTIPLE; }
+static inline int cmpi_thread_funneled(void) { return MPI_THREAD_FUNNELED; }

@@ -1,0 +1,2 @@
+// Shim for zlib (pkg-config `zlib`), used to read gzip-compressed IDX files.
+#include <zlib.h>

@@ -1,0 +1,60 @@
+/// Reduction applied by `allReduce`.
+public enum ReduceOp: Sendable {
+    /// Elementwise sum over ranks.
+    case sum
+    /// Elementwise maximum over ranks (used for the per-step control flags).
+    case max
+}
+
+/// The collective operations data-parallel training needs, over a fixed group of ranks.
+///
+/// Everything above the communication layer talks to this protocol only: the trainer runs
+/// the same code alone (`LocalCommunicator`), under mpirun (`MPICommunicator`) and in tests.
+/// Every call is collective: all ranks must make the same calls in the same order, or the
+/// job hangs, which is why rank-0-only branches never contain one.
+public protocol Communicator: AnyObject {
+    /// This process's index in the group, 0..<size.
+    var rank: Int { get }
+    /// Number of ranks in the group.
+    var size: Int { get }
+    /// Replaces `buffer` on every rank with the elementwise reduction over all ranks.
+    func allReduce(_ buffer: UnsafeMutableBufferPointer<Float>, op: ReduceOp) throws
+    /// Same as `allReduce` for doubles (metric sums that must not lose precision).
+    func allReduce(_ buffer: UnsafeMutableBufferPointer<Double>, op: ReduceOp) throws
+    /// Copies `buffer` from rank `root` to every other rank.
+    func broadcast(_ buffer: UnsafeMutableRawBufferPointer, root: Int) throws
+    /// Returns when every rank has reached it.
+    func barrier() throws
+}
+
+extension Communicator {
+    /// Whether this is rank 0, the rank that prints, writes metrics and checkpoints.
+    public var isRoot: Bool { rank == 0 }
+
+    /// All-reduces an array of doubles and returns the result.
+    public func allReduce(_ values: [Double], op: ReduceOp) throws -> [Double] {
+        var v = values
+        try v.withUnsafeMutableBufferPointer { try allReduce($0, op: op) }
+        return v
+    }
+
+    /// Broadcasts a byte array from `root`; every rank gets root's bytes (lengths must match:
+    /// broadcast the length first if it may differ).
+    public func broadcast(bytes: [UInt8], root: Int) throws -> [UInt8] {
+        var b = bytes
+        try b.withUnsafeMutableBytes { try broadcast($0, root: root) }
+        return b
+    }
+}
+
+/// The communicator of a job with one rank: every collective is the identity.
+public final class LocalCommunicator: Communicator {
+    /// Creates the single-rank communicator.
+    public init() {}
+    public var rank: Int { 0 }
+    public var size: Int { 1 }
+    public func allReduce(_ buffer: UnsafeMutableBufferPointer<Float>, op: ReduceOp) throws {}
+    public func allReduce(_ buffer: UnsafeMutableBufferPointer<Double>, op: ReduceOp) throws {}
+    public func broadcast(_ buffer: UnsafeMutableRawBufferPointer, root: Int) throws {}
+    public func barrier() throws {}
+}

@@ -1,0 +1,39 @@
+import Testing
+import SynapseCore
+import SynapseTestSupport
+
+@Suite struct LinearOpTests {
+    @Test func handComputedForward() {
+        // x = [[1, 2]], W = [[1, 0], [0.5, -1], [2, 3]], b = [0.1, 0.2, 0.3]
+        // y = [1+0+0.1, 0.5-2+0.2, 2+6+0.3] = [1.1, -1.3, 8.3]
+        let x = Tensor(shape: [1, 2], values: [1, 2])
+        let w = Tensor(shape: [3, 2], values: [1, 0, 0.5, -1, 2, 3])
+        let b = Tensor(shape: [3], values: [0.1, 0.2, 0.3])
+        expectClose(linear(x, weight: w, bias: b).scalars, [1.1, -1.3, 8.3])
+    }
+
+    @Test func gemmMatchesNaiveOracle() {
+        for (transA, transB) in [(false, false), (true, false), (false, true), (true, true)] {
+            let m = 5, n = 7, k = 3
+            let a = randomTensor([transA ? k : m, transA ? m : k], seed: 1)
+            let b = randomTensor([transB ? n : k, transB ? k : n], seed: 2)
+            let c1 = randomTensor([m, n], seed: 3), c2 = c1.copy()
+            let lda = a.shape[1], ldb = b.shape[1]
+            BLAS.gemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: 0.5,
+                      a: a.pointer, lda: lda, b: b.pointer, ldb: ldb, beta: 2, c: c1.pointer, ldc: n)
+            BLAS.naiveGemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: 0.5,
+                           a: a.pointer, lda: lda, b: b.pointer, ldb: ldb, beta: 2, c: c2.pointer, ldc: n)
+            expectClose(c1.scalars, c2.scalars, "gemm transA=\(transA) transB=\(transB)")
+        }
+    }
+
+    @Test func linearGradients() {
+        let x = randomTensor([4, 3], seed: 10), w = randomTensor([5, 3], seed: 11), b = randomTensor([5], seed: 12)
+        expectGradientsMatch([x, w, b], "linear") { sum(multiply(linear(x, weight: w, bias: b), linear(x, weight: w, bias: b))) }
+    }
+
+    @Test func matmulGradients() {
+        let a = randomTensor([3, 4], seed: 20), b = randomTensor([4, 2], seed: 21)
+        expectGradientsMatch([a, b], "matmul") { sum(multiply(matmul(a, b), matmul(a, b))) }
+    }
+}
