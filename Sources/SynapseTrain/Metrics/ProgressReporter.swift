@@ -1,0 +1,38 @@
+import Foundation
+
+/// Shows training progress on rank 0: a live bar on a terminal (epoch, step, loss,
+/// samples/s, ETA), or a plain line every `plainEvery` steps when output goes to a file or
+/// a batch log.
+public final class ProgressReporter {
+    private let console: Console
+    private let totalSteps: Int
+    private let stepsPerEpoch: Int
+    private let plainEvery: Int
+    private var lastDraw = 0.0
+
+    /// A reporter for a run of `totalSteps` optimizer steps.
+    public init(console: Console, totalSteps: Int, stepsPerEpoch: Int, plainEvery: Int) {
+        self.console = console
+        self.totalSteps = totalSteps
+        self.stepsPerEpoch = stepsPerEpoch
+        self.plainEvery = max(1, plainEvery)
+    }
+
+    /// Reports the state after `step` (global, 1-based). `samplesPerSec` is the recent rate.
+    public func update(step: Int, epoch: Int, loss: Double, samplesPerSec: Double, stepsPerSec: Double, now: Double) {
+        let eta = stepsPerSec > 0 ? Double(totalSteps - step) / stepsPerSec : .infinity
+        let epochStep = (step - 1) % max(stepsPerEpoch, 1) + 1
+        if console.isTerminal {
+            guard now - lastDraw >= 0.1 || step == totalSteps else { return }
+            lastDraw = now
+            let width = 24
+            let filled = totalSteps > 0 ? min(width, width * step / totalSteps) : 0
+            let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
+            console.status("epoch \(epoch) [\(bar)] step \(step)/\(totalSteps) (\(epochStep)/\(stepsPerEpoch))  "
+                           + "loss \(String(format: "%.4f", loss))  \(Int(samplesPerSec)) samples/s  ETA \(formatDuration(eta))")
+        } else if step % plainEvery == 0 || step == totalSteps {
+            console.print("epoch \(epoch) step \(step)/\(totalSteps) loss \(String(format: "%.4f", loss)) "
+                          + "\(Int(samplesPerSec)) samples/s ETA \(formatDuration(eta))")
+        }
+    }
+}

@@ -1,0 +1,122 @@
+import SynapseCore
+import SynapseComm
+
+/// The collective steps of data-parallel training, each one a rule from DESIGN.md.
+/// Every function here is called by EVERY rank at the same point of the run.
+public struct DistributedSync {
+    /// The group of ranks.
+    public let comm: any Communicator
+
+    /// Wraps a communicator.
+    public init(comm: any Communicator) { self.comm = comm }
+
+    /// Rule 8: all ranks must run the same resolved config. Each rank contributes its hash in
+    /// its own slot; all ranks then see which ranks differ from rank 0 and stop together.
+    public func checkSameConfig(hash: UInt64) throws {
+        let n = comm.size
+        // Split the 64-bit hash into two exactly representable halves (Double has 53 bits).
+        var slots = [Double](repeating: 0, count: 2 * n)
+        slots[2 * comm.rank] = Double(hash >> 32)
+        slots[2 * comm.rank + 1] = Double(hash & 0xFFFF_FFFF)
+        let all = try comm.allReduce(slots, op: .sum)
+        let mismatched = (1..<n).filter { all[2 * $0] != all[0] || all[2 * $0 + 1] != all[1] }
+        if !mismatched.isEmpty {
+            throw agreed(UserError("the resolved config differs between ranks: rank(s) \(mismatched.map(String.init).joined(separator: ", ")) "
+                            + "do not match rank 0. Every rank must read the same config file and the same --set overrides "
+                            + "(check that the file is identical on every host)."))
+        }
+    }
+
+    /// Rule 2: start identical. Rank 0's parameter values are copied to every rank.
+    public func broadcastParameters(_ arena: ParameterArena) throws {
+        try comm.broadcast(UnsafeMutableRawBufferPointer(arena.values), root: 0)
+    }
+
+    /// Broadcasts any float buffer (optimizer state on resume) from rank 0.
+    public func broadcast(_ buffer: UnsafeMutableBufferPointer<Float>) throws {
+        try comm.broadcast(UnsafeMutableRawBufferPointer(buffer), root: 0)
+    }
+
+    /// Rule 5: sum the gradient arena over ranks, then scale by 1/size, so every optimizer
+    /// sees the gradient of the mean loss over the global batch.
+    public func averageGradients(_ arena: ParameterArena) throws {
+        guard comm.size > 1 else { return }
+        try comm.allReduce(arena.grads, op: .sum)
+        let s = 1 / Float(comm.size)
+        let g = arena.grads
+        for i in 0..<g.count { g[i] *= s }
+    }
+
+    /// Flags agreed once per step (rule 4): any rank raising one raises it for all.
+    public struct ControlFlags: Sendable, Equatable {
+        /// A stop was requested (signal) on some rank.
+        public var stop = false
+        /// Some rank saw a non-finite loss.
+        public var nonFiniteLoss = false
+        /// After agreement: the highest rank that saw the non-finite loss.
+        public var nonFiniteRank: Int? = nil
+        /// Creates flags.
+        public init(stop: Bool = false, nonFiniteLoss: Bool = false) {
+            self.stop = stop; self.nonFiniteLoss = nonFiniteLoss
+        }
+    }
+
+    /// Rule 4: one small MAX all-reduce of the control flags, so every rank takes the same
+    /// decision at the same step. `buffer` is caller-owned scratch of 2 floats (no allocation).
+    public func agree(_ local: ControlFlags, scratch: UnsafeMutableBufferPointer<Float>) throws -> ControlFlags {
+        scratch[0] = local.stop ? 1 : 0
+        scratch[1] = local.nonFiniteLoss ? Float(comm.rank + 1) : 0   // MAX names a rank that saw it
+        if comm.size > 1 { try comm.allReduce(UnsafeMutableBufferPointer(rebasing: scratch[0..<2]), op: .max) }
+        var agreed = ControlFlags(stop: scratch[0] > 0, nonFiniteLoss: scratch[1] > 0)
+        if agreed.nonFiniteLoss { agreed.nonFiniteRank = Int(scratch[1]) - 1 }
+        return agreed
+    }
+
+    /// Rule 7: metric sums (loss sum, correct count, sample count, ...) added over ranks.
+    public func sum(_ values: [Double]) throws -> [Double] {
+        comm.size > 1 ? try comm.allReduce(values, op: .sum) : values
+    }
+}
+
+extension DistributedSync {
+    /// Runs a setup step that may fail on some ranks only (a missing file on one host, an
+    /// unwritable directory on rank 0), then agrees on the outcome with one MAX all-reduce:
+    /// if any rank failed, every rank throws, so none is left waiting in a later collective.
+    ///
+    /// So that a failure every rank shares (a bad config) is printed once, not N times: rank 0
+    /// reports its own error, or names the failed ranks; another rank reports its error only
+    /// when rank 0 did not fail, and otherwise stops silently (`SilentStop`).
+    public func agreeOnSuccess<T>(_ what: String, _ body: () throws -> T) throws -> T {
+        var result: Result<T, Error>
+        do { result = .success(try body()) } catch { result = .failure(error) }
+        var slots = [Double](repeating: 0, count: comm.size)
+        if case .failure = result { slots[comm.rank] = 1 }
+        let all = comm.size > 1 ? try comm.allReduce(slots, op: .max) : slots
+        let failed = all.indices.filter { all[$0] > 0 }
+        switch result {
+        case .failure(let error):
+            if comm.rank != 0 && failed.contains(0) { throw SilentStop(underlying: error) }
+            throw error
+        case .success(let value):
+            guard !failed.isEmpty else { return value }
+            if comm.rank == 0 {
+                throw TrainingFailure("\(what) failed on rank(s) \(failed.map(String.init).joined(separator: ", ")) (see the message above); all ranks stopped")
+            }
+            throw SilentStop(underlying: nil)
+        }
+    }
+}
+
+extension DistributedSync {
+    /// An error that every rank has agreed on (same step, same all-reduced flags): rank 0
+    /// reports it, the others stop silently with the same exit status.
+    public func agreed(_ error: Error) -> Error {
+        comm.rank == 0 ? error : SilentStop(underlying: error)
+    }
+}
+
+/// Stops this rank without printing: another rank reports the problem.
+public struct SilentStop: Error {
+    /// This rank's own error, if it had one (for the exit status).
+    public let underlying: (any Error)?
+}

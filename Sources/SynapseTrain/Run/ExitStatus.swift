@@ -1,0 +1,32 @@
+import SynapseCore
+
+/// The process exit statuses of `synapse`, documented for scripts and schedulers.
+public enum ExitStatus: Int32, Sendable {
+    /// Finished normally.
+    case success = 0
+    /// Something failed at run time (non-finite loss, I/O error, MPI failure).
+    case failure = 1
+    /// The user's input is wrong: config, data files, arguments, checkpoint path.
+    case userError = 2
+    /// Stopped by a signal (SIGTERM/SIGUSR1) at a step boundary after writing a checkpoint:
+    /// "requeue me". 75 is EX_TEMPFAIL from sysexits.h: a temporary failure, try again.
+    case stoppedCheckpointSaved = 75
+}
+
+/// An error the user can fix (bad config, missing data, bad arguments). Exits with status 2.
+public struct UserError: UserFacingError, Sendable {
+    /// What is wrong, where, and how to fix it.
+    public let message: String
+    /// Creates the error with its full message.
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// A failure during training that is not the user's input (exit status 1).
+public struct TrainingFailure: Error, CustomStringConvertible, Sendable {
+    /// What happened.
+    public let message: String
+    /// Creates the failure with its full message.
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}

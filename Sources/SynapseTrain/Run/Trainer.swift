@@ -1,0 +1,325 @@
+import Foundation
+import SynapseCore
+import SynapseNN
+import SynapseOptim
+import SynapseComm
+
+/// What `Trainer.run` reports at the end.
+public struct TrainingSummary: Sendable {
+    /// Optimizer steps taken in total (including before a resume).
+    public var steps: Int
+    /// Last epoch reached (1-based).
+    public var epoch: Int
+    /// Final validation loss/accuracy (nil without a validation split).
+    public var finalVal: EvalResult?
+    /// Best validation result seen, and the epoch it came from.
+    public var bestVal: EvalResult?, bestEpoch: Int?
+    /// Test result at the end (nil when stopped early by a signal).
+    public var test: EvalResult?
+    /// Wall time in seconds (this process).
+    public var seconds: Double
+    /// Mean training throughput over the run.
+    public var samplesPerSec: Double
+    /// Where the final checkpoint is.
+    public var checkpoint: URL?
+    /// Whether the run stopped because a signal asked it to (checkpoint saved).
+    public var stoppedBySignal: Bool
+    /// Whether early stopping ended the run.
+    public var stoppedEarly: Bool
+}
+
+/// The training loop: every rank runs this same code on its shard (DESIGN.md rules 1–9).
+///
+/// Per step: fill this rank's slice of the global batch → forward → loss → backward →
+/// agree on control flags (one tiny all-reduce) → average gradients (one all-reduce of the
+/// gradient arena) → clip / penalties → optimizer step. Rank 0 alone writes metrics and
+/// checkpoints, through `Console`, `MetricsWriter` and `CheckpointIO`; every collective sits
+/// outside those rank-0 branches.
+public final class Trainer {
+    /// The resolved configuration.
+    public let config: Config
+    /// The ranks.
+    public let comm: any Communicator
+    /// Where config.yaml, metrics and checkpoints go.
+    public let runDirectory: URL
+    /// The model replica on this rank.
+    public let model: Sequential
+    /// Its parameters and gradients.
+    public let arena: ParameterArena
+    /// The update rule.
+    public let optimizer: any Optimizer
+    /// The data, already normalized and split.
+    public let data: TrainingData
+    /// Set by SIGTERM / SIGUSR1 (or by a test).
+    public let stopSignal: StopSignal
+
+    let sync: DistributedSync
+    let console: Console
+    let regularization: Regularization
+
+    /// Builds the model, optimizer and data for `config` on this rank. Throws `UserError` for
+    /// anything the user can fix (data files, batch size not divisible by the rank count ...).
+    public init(config: Config, comm: any Communicator, runDirectory: URL, stopSignal: StopSignal,
+                data: TrainingData? = nil) throws {
+        self.config = config
+        self.comm = comm
+        self.runDirectory = runDirectory
+        self.stopSignal = stopSignal
+        self.sync = DistributedSync(comm: comm)
+        self.console = Console(rank: comm.rank)
+
+        // Rule 1: batch_size is the global batch.
+        let global = config.train.batchSize
+        guard global % comm.size == 0 else {
+            throw UserError("train.batch_size = \(global) is the GLOBAL batch and must divide evenly over \(comm.size) ranks "
+                            + "(\(global) / \(comm.size) is not an integer). Use a multiple of \(comm.size), e.g. "
+                            + "--set train.batch_size=\(max(comm.size, global / comm.size * comm.size)).")
+        }
+        self.data = try data ?? TrainingData(config: config)
+        var initRNG = RandomGenerator(seed: config.train.seed, stream: RandomGenerator.Stream.initialization)
+        self.model = try ModelFactory.build(config: config.model, inputSize: self.data.inputFeatures,
+                                            outputSize: self.data.classCount, rng: &initRNG)
+        self.arena = ParameterArena(parameters: model.namedParameters())
+        self.optimizer = try OptimizerFactory.make(config: config.optimizer, arena: arena)
+        self.regularization = Regularization(l1: config.optimizer.l1, l2: config.optimizer.l2)
+    }
+
+    /// Trains until the configured epochs / max_steps, a stop signal, or early stopping.
+    /// - Parameter resume: checkpoint to continue from (nil: start fresh).
+    public func run(resumeFrom resume: URL?) throws -> TrainingSummary {
+        let start = Date()
+        try sync.checkSameConfig(hash: config.hash)
+        let io = CheckpointIO(trainer: self, runStart: start)
+        var state = TrainingProgress()
+        if let resume {
+            state = try io.restore(from: resume)
+        }
+        // Rule 2: identical start (also after a resume: rank 0's loaded values win).
+        try sync.broadcastParameters(arena)
+        try io.broadcastOptimizerState(&state)
+
+        let metrics: MetricsWriter? = try console.isRoot
+            ? MetricsWriter(runDirectory: runDirectory, keepUpToStep: resume == nil ? nil : state.step) : nil
+        let perRank = config.train.batchSize / comm.size
+        let stepsPerEpoch = data.stepsPerEpoch(globalBatch: config.train.batchSize, worldSize: comm.size)
+        guard stepsPerEpoch > 0 else {
+            throw UserError("train.batch_size = \(config.train.batchSize) is larger than the training split "
+                            + "(\(data.trainCount) samples); lower train.batch_size or use more data (data.train_subset).")
+        }
+        var totalSteps = stepsPerEpoch * config.train.epochs
+        if config.train.maxSteps > 0 { totalSteps = config.train.epochs > 0 ? min(totalSteps, config.train.maxSteps) : config.train.maxSteps }
+        let progress = ProgressReporter(console: console, totalSteps: totalSteps, stepsPerEpoch: stepsPerEpoch,
+                                        plainEvery: config.train.logEvery)
+        if state.step == 0 {
+            console.print("training \(model.parameterCount) parameters on \(data.trainCount) samples "
+                          + "(val \(data.valCount), test \(data.testCount)); \(comm.size) rank(s) × batch \(perRank) "
+                          + "= global batch \(config.train.batchSize); \(totalSteps) steps")
+        } else {
+            console.print("resumed at step \(state.step) (epoch \(state.epoch), batch \(state.batchInEpoch)) of \(totalSteps)")
+        }
+
+        let x = Tensor(uninitializedShape: [perRank, data.inputFeatures])
+        var labels = [Int32](repeating: 0, count: perRank)
+        let controlScratch = UnsafeMutableBufferPointer<Float>.allocate(capacity: 2)
+        defer { controlScratch.deallocate() }
+        var interval = IntervalMeter()
+        var stoppedBySignal = false, stoppedEarly = false
+        var lastCheckpoint: URL? = nil
+        model.train()
+
+        epochLoop: while state.step < totalSteps {
+            let epoch = state.epoch
+            let order = data.epochOrder(epoch: epoch, seed: config.train.seed)
+            while state.batchInEpoch < stepsPerEpoch && state.step < totalSteps {
+                // --- one optimizer step ---
+                data.fillTrainBatch(order: order, globalBatchIndex: state.batchInEpoch,
+                                    globalBatch: config.train.batchSize, rank: comm.rank, worldSize: comm.size,
+                                    into: x, labels: &labels)
+                reseedDropout(step: state.step)
+                arena.zeroGrads()
+                let logits = model(x)
+                let loss = lossFunction(logits: logits, labels: labels)
+                let lossValue = loss.item()
+                let correct = noGrad { countCorrect(logits: logits, labels: labels) }
+                loss.backward()
+
+                let flags = try sync.agree(.init(stop: stopSignal.isRequested, nonFiniteLoss: !lossValue.isFinite),
+                                           scratch: controlScratch)
+                if flags.nonFiniteLoss {
+                    throw sync.agreed(TrainingFailure("the loss became non-finite (NaN or infinity) at step \(state.step + 1) "
+                                          + "(epoch \(epoch + 1)) on rank \(flags.nonFiniteRank ?? 0); all ranks stopped. The last good checkpoint "
+                                          + "\(lastCheckpoint.map { $0.path } ?? "(none yet)") is intact. Lower optimizer.lr or set train.grad_clip_norm."))
+                }
+                try sync.averageGradients(arena)
+                if config.train.gradClipNorm > 0 { clipGradientNorm(arena, maxNorm: config.train.gradClipNorm) }
+                regularization.apply(to: arena)
+                optimizer.step()
+                state.step += 1
+                state.batchInEpoch += 1
+                interval.add(loss: Double(lossValue) * Double(perRank), correct: Double(correct), samples: Double(perRank))
+
+                // --- logging (collective at the same step on every rank) ---
+                let now = Date().timeIntervalSince(start)
+                if state.step % config.train.logEvery == 0 || state.step == totalSteps || flags.stop {
+                    let sums = try sync.sum([interval.loss, interval.correct, interval.samples])
+                    let rate = interval.rate(globalSamples: sums[2], now: now)
+                    let row = MetricsRow(step: state.step, epoch: epoch + 1, split: "train",
+                                         loss: sums[0] / max(sums[2], 1), accuracy: sums[1] / max(sums[2], 1),
+                                         lr: Double(optimizer.learningRate), samplesPerSec: rate,
+                                         elapsedSec: state.elapsedBefore + now)
+                    try metrics?.append(row)
+                    state.trainSamples += sums[2]
+                    state.trainSeconds += interval.seconds(now: now)
+                    interval.reset(now: now)
+                }
+                progress.update(step: state.step, epoch: epoch + 1, loss: Double(lossValue),
+                                samplesPerSec: state.trainSeconds > 0 ? state.trainSamples / state.trainSeconds : 0,
+                                stepsPerSec: state.trainSeconds > 0 ? Double(state.step - state.firstStepThisRun) / state.trainSeconds : 0,
+                                now: now)
+
+                if flags.stop {
+                    stoppedBySignal = true
+                    break epochLoop
+                }
+                if config.train.checkpointEvery > 0 && state.step % config.train.checkpointEvery == 0 && state.step < totalSteps {
+                    lastCheckpoint = try io.save(state)
+                }
+            }
+            if state.batchInEpoch >= stepsPerEpoch {
+                // --- end of epoch: validation, early stopping, checkpoint ---
+                state.epoch += 1
+                state.batchInEpoch = 0
+                if data.valCount > 0 {
+                    let evalStart = Date()
+                    let val = try evaluate(split: .validation)
+                    interval.startTime += Date().timeIntervalSince(evalStart)   // eval time is not training time
+                    model.train()
+                    try metrics?.append(MetricsRow(step: state.step, epoch: state.epoch, split: "val", loss: val.loss,
+                                                   accuracy: val.accuracy, lr: Double(optimizer.learningRate),
+                                                   samplesPerSec: nil, elapsedSec: state.elapsedBefore + Date().timeIntervalSince(start)))
+                    console.print("epoch \(state.epoch): val loss \(String(format: "%.4f", val.loss)) accuracy \(String(format: "%.2f", 100 * val.accuracy)) %")
+                    if state.recordValidation(val, epoch: state.epoch, config: config.train.earlyStopping) {
+                        try io.rememberBest(state)
+                    }
+                    if state.shouldStopEarly(config: config.train.earlyStopping) {
+                        console.print("early stopping: no improvement of \(config.train.earlyStopping.metric) for \(config.train.earlyStopping.patience) epochs")
+                        stoppedEarly = true
+                    }
+                }
+                if state.step < totalSteps && !stoppedEarly {
+                    lastCheckpoint = try io.save(state)
+                }
+                if stoppedEarly { break epochLoop }
+            }
+        }
+
+        // --- the end: always a checkpoint, then test (unless stopped by a signal) ---
+        if stoppedEarly && config.train.earlyStopping.restoreBest {
+            try io.restoreBest()
+        }
+        var summary = TrainingSummary(steps: state.step, epoch: state.epoch + (state.batchInEpoch > 0 ? 1 : 0),
+                                      finalVal: state.lastVal, bestVal: state.bestVal, bestEpoch: state.bestEpoch,
+                                      test: nil, seconds: Date().timeIntervalSince(start),
+                                      samplesPerSec: state.trainSeconds > 0 ? state.trainSamples / state.trainSeconds : 0,
+                                      checkpoint: nil, stoppedBySignal: stoppedBySignal, stoppedEarly: stoppedEarly)
+        summary.checkpoint = try io.save(state)
+        if !stoppedBySignal && data.testCount > 0 {
+            let test = try evaluate(split: .test)
+            summary.test = test
+            try metrics?.append(MetricsRow(step: state.step, epoch: summary.epoch, split: "test", loss: test.loss,
+                                           accuracy: test.accuracy, lr: Double(optimizer.learningRate),
+                                           samplesPerSec: nil, elapsedSec: state.elapsedBefore + Date().timeIntervalSince(start)))
+        }
+        return summary
+    }
+
+    /// Rule 9: sharded evaluation; each rank scores its own samples (no padding), sums are
+    /// all-reduced, so every sample counts exactly once.
+    public func evaluate(split: TrainingData.Split) throws -> EvalResult {
+        model.eval()
+        var lossSum = 0.0, correct = 0.0, count = 0.0
+        noGrad {
+            data.forEachEvalBatch(split: split, rank: comm.rank, worldSize: comm.size,
+                                  batchSize: config.train.evalBatchSize) { x, labels in
+                let logits = model(x)
+                let loss = lossFunction(logits: logits, labels: labels, reduction: .sum)
+                lossSum += Double(loss.item())
+                correct += Double(countCorrect(logits: logits, labels: labels))
+                count += Double(labels.count)
+            }
+        }
+        let sums = try sync.sum([lossSum, correct, count])
+        return EvalResult(loss: sums[0] / max(sums[2], 1), accuracy: sums[1] / max(sums[2], 1), samples: Int(sums[2]))
+    }
+
+    /// The configured loss on a batch. MSE and MAE compare softmax probabilities with one-hot
+    /// targets (the classic textbook setup); cross-entropy takes the logits directly.
+    func lossFunction(logits: Tensor, labels: [Int32], reduction: Reduction = .mean) -> Tensor {
+        switch config.train.loss {
+        case .crossEntropy:
+            return crossEntropy(logits: logits, labels: labels, reduction: reduction)
+        case .mse, .mae:
+            let target = Tensor.zeros(logits.shape)
+            let C = logits.shape[1]
+            for (n, l) in labels.enumerated() { target.pointer[n * C + Int(l)] = 1 }
+            let p = softmax(logits)
+            let perElement = config.train.loss == .mse ? mseLoss(p, target, reduction: .sum) : maeLoss(p, target, reduction: .sum)
+            // Mean over samples (not over N·C elements) so the scale matches cross-entropy.
+            return reduction == .sum ? perElement : scale(perElement, by: 1 / Float(max(labels.count, 1)))
+        }
+    }
+
+    /// Dropout masks derived from (seed, step, rank, layer): no RNG state to carry across a
+    /// resume, and each rank draws different masks for its different samples.
+    func reseedDropout(step: Int) {
+        var k: UInt64 = 0
+        for (_, m) in model.children {
+            guard let d = m as? Dropout else { continue }
+            d.rng = RandomGenerator(seed: config.train.seed, stream: RandomGenerator.Stream.dropout,
+                                    UInt64(step), UInt64(comm.rank), k)
+            k += 1
+        }
+    }
+}
+
+/// Loss and accuracy over one split.
+public struct EvalResult: Sendable, Codable, Equatable {
+    /// Mean loss per sample.
+    public var loss: Double
+    /// Fraction correct.
+    public var accuracy: Double
+    /// Samples scored.
+    public var samples: Int
+}
+
+/// Number of rows whose largest logit is at the label.
+/// - Shape: logits [N, C], labels N → count.
+public func countCorrect(logits: Tensor, labels: [Int32]) -> Int {
+    let C = logits.shape[1]
+    var correct = 0
+    for n in 0..<labels.count {
+        let row = logits.pointer + n * C
+        var best = 0
+        for j in 1..<C where row[j] > row[best] { best = j }
+        if best == Int(labels[n]) { correct += 1 }
+    }
+    return correct
+}
+
+/// Sums over the steps between two log lines.
+struct IntervalMeter {
+    var loss = 0.0, correct = 0.0, samples = 0.0
+    var startTime = 0.0
+
+    mutating func add(loss l: Double, correct c: Double, samples s: Double) {
+        loss += l; correct += c; samples += s
+    }
+    func seconds(now: Double) -> Double { now - startTime }
+    func rate(globalSamples: Double, now: Double) -> Double {
+        let dt = now - startTime
+        return dt > 0 ? globalSamples / dt : 0
+    }
+    mutating func reset(now: Double) {
+        loss = 0; correct = 0; samples = 0; startTime = now
+    }
+}

@@ -1,0 +1,27 @@
+import Foundation
+import SynapseCore
+import SynapseTrain
+
+/// Turns an error into one clear message on standard error and an exit status.
+enum ErrorReport {
+    /// Whether the error is one of Synapse's own (as opposed to an argument-parsing error).
+    static func isKnown(_ error: Error) -> Bool {
+        error is any UserFacingError || error is TrainingFailure || error is SilentStop
+    }
+
+    /// Prints the error and returns the exit status: 2 for bad input, 1 for failures.
+    /// Errors that every rank shares are printed by rank 0 only (see `agreeOnSuccess`).
+    static func report(_ error: Error) -> Int32 {
+        if let silent = error as? SilentStop {
+            return silent.underlying.map(status(for:)) ?? ExitStatus.failure.rawValue
+        }
+        let rank = Runtime.rankIfStarted
+        let text = (error as? CustomStringConvertible)?.description ?? "\(error)"
+        FileHandle.standardError.write(Data(("error: " + (rank > 0 ? "rank \(rank): " : "") + text + "\n").utf8))
+        return status(for: error)
+    }
+
+    static func status(for error: Error) -> Int32 {
+        error is any UserFacingError ? ExitStatus.userError.rawValue : ExitStatus.failure.rawValue
+    }
+}

@@ -1,0 +1,43 @@
+import ArgumentParser
+import Foundation
+import SynapseTrain
+
+/// The `synapse` command: one binary that runs alone (one rank) or under `mpirun -np N`.
+@main
+struct Synapse: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "synapse",
+        abstract: "Train neural networks data-parallel under MPI on an OpenBLAS kernel core.",
+        discussion: """
+        Run alone for one rank, or as `mpirun -np N synapse train ...` (see launch/) for N ranks.
+        Exit status: 0 done; 1 failure; 2 bad input (config, data, arguments, checkpoint);
+        75 stopped by SIGTERM/SIGUSR1 with a checkpoint saved (resume with --resume auto).
+        """,
+        subcommands: [TrainCommand.self, EvalCommand.self, BenchCommand.self])
+
+    /// Parses arguments ourselves so every usage error exits with status 2 (ArgumentParser's
+    /// own default is 64), and so MPI is finalized on every path out.
+    static func main() {
+        let status: Int32
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+            status = ExitStatus.success.rawValue
+        } catch let error as CleanExit {
+            // --help, --version
+            print(fullMessage(for: error))
+            status = 0
+        } catch let error as ExitCode {
+            status = error.rawValue
+        } catch where !ErrorReport.isKnown(error) && exitCode(for: error) == .validationFailure {
+            // ArgumentParser's own usage errors: unknown flag, missing argument ...
+            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+            status = ExitStatus.userError.rawValue
+        } catch {
+            status = ErrorReport.report(error)
+        }
+        Runtime.shutdown()
+        exit(status)
+    }
+
+}

@@ -1,0 +1,47 @@
+import ArgumentParser
+import Foundation
+import SynapseTrain
+
+/// `synapse train CONFIG`: trains the model a config describes.
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train a model from a YAML config (alone, or on every rank under mpirun).",
+        discussion: """
+        Writes RUN_DIR/config.yaml (the resolved config), RUN_DIR/metrics.jsonl and metrics.csv,
+        and checkpoints under RUN_DIR/checkpoints/ (step-NNNNNNNN/, with `latest` pointing at the
+        newest complete one). Training always ends with a checkpoint.
+        On SIGTERM or SIGUSR1 every rank stops at the same step, a checkpoint is written, and the
+        exit status is 75: run the same command with --resume auto to continue exactly.
+        """)
+
+    @Argument(help: "Path to the YAML config, e.g. configs/fashion-mlp.yaml.")
+    var config: String
+
+    @Option(name: .long, help: "Run directory (default: runs/<name from the config>).")
+    var runDir: String?
+
+    @Option(name: .customLong("set"), parsing: .singleValue,
+            help: ArgumentHelp("Override a config value, e.g. --set train.epochs=3 --set optimizer.lr=0.1 (repeatable).",
+                               valueName: "key=value"))
+    var overrides: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("Continue from a checkpoint: 'auto' (RUN_DIR/checkpoints/latest if it exists) or a checkpoint path.",
+                                            valueName: "auto|PATH"))
+    var resume: String?
+
+    @Option(name: .long, help: "OpenBLAS threads per rank (overrides train.threads).")
+    var threads: Int?
+
+    func run() throws {
+        var all = overrides
+        if let threads { all.append("train.threads=\(threads)") }
+        let session = try TrainingSession(configPath: config, overrides: all, runDirectory: runDir,
+                                          resume: resume, comm: try Runtime.communicator())
+        Runtime.configureThreads(session.config.train.threads, ranks: session.comm.size, rank: session.comm.rank)
+        let summary = try session.run()
+        if summary.stoppedBySignal {
+            throw ExitCode(ExitStatus.stoppedCheckpointSaved.rawValue)
+        }
+    }
+}
