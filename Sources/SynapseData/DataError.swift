@@ -1,0 +1,60 @@
+/// What went wrong while reading or preparing data. Every message says what is wrong, where
+/// (path, byte offset, value) and, where there is one, how to fix it.
+///
+/// These are user errors (a missing or damaged file, a bad setting), so they are thrown and
+/// end the program with a readable message, never a crash.
+public enum DataError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// No file at `path`.
+    case fileNotFound(path: String)
+    /// The file exists but could not be read (permissions, a directory, an I/O error).
+    case unreadableFile(path: String, reason: String)
+    /// A gzip file whose compressed data is damaged or cut short.
+    case corruptGzip(path: String, reason: String)
+    /// An IDX file whose header is malformed (magic number, dimension count).
+    case invalidIDXHeader(path: String, reason: String)
+    /// An IDX file whose element type is not unsigned byte (`0x08`).
+    case unsupportedIDXDataType(path: String, found: UInt8)
+    /// An IDX file whose data is shorter or longer than its dimensions say.
+    case idxSizeMismatch(path: String, shape: [Int], expectedBytes: Int, actualBytes: Int)
+    /// A dataset's files are not where they were looked for.
+    case datasetNotFound(dataset: String, missingFile: String, triedPaths: [String], hint: String)
+    /// The files of a dataset were read but do not fit together (counts, shapes, labels).
+    case inconsistentDataset(path: String, reason: String)
+    /// A setting (split size, batch size, ...) that cannot be used.
+    case invalidSetting(String)
+
+    /// The full, human-readable message.
+    public var description: String {
+        switch self {
+        case .fileNotFound(let path):
+            return "file not found: \(path)"
+        case .unreadableFile(let path, let reason):
+            return "cannot read \(path): \(reason)"
+        case .corruptGzip(let path, let reason):
+            return "\(path): the gzip file is corrupt or truncated (\(reason)); "
+                + "download or reinstall it (a complete file passes `gzip -t`)"
+        case .invalidIDXHeader(let path, let reason):
+            return "\(path): not a valid IDX file: \(reason)"
+        case .unsupportedIDXDataType(let path, let found):
+            return "\(path): IDX element type 0x\(hex(found)) (\(IDXArray.typeName(found))) is not "
+                + "supported; only 0x08 (unsigned byte, as in MNIST and Fashion-MNIST) is"
+        case .idxSizeMismatch(let path, let shape, let expected, let actual):
+            let what = actual < expected ? "truncated" : "has trailing bytes"
+            return "\(path): IDX data \(what): dimensions \(shape) need \(expected) data bytes "
+                + "after the header, the file has \(actual)"
+        case .datasetNotFound(let dataset, let missing, let tried, let hint):
+            return "\(dataset): cannot find \(missing); tried "
+                + tried.joined(separator: ", ") + ". " + hint
+        case .inconsistentDataset(let path, let reason):
+            return "\(path): \(reason)"
+        case .invalidSetting(let message):
+            return message
+        }
+    }
+}
+
+/// Two lowercase hexadecimal digits.
+func hex(_ byte: UInt8) -> String {
+    let s = String(byte, radix: 16)
+    return s.count == 1 ? "0" + s : s
+}
