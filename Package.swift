@@ -36,7 +36,7 @@ let package = Package(
         .target(name: "SynapseComm", dependencies: ["SynapseCore"]),
         .target(name: "SynapseMPI", dependencies: ["SynapseComm", "CMPI"]),
         .target(name: "SynapseTrain", dependencies: [
-            "SynapseCore", "SynapseNN", "SynapseOptim", "SynapseData", "SynapseComm",
+            "SynapseCore", "SynapseNN", "SynapseOptim", "SynapseData", "SynapseComm", "CZlib",
             .product(name: "Yams", package: "Yams"),
         ]),
 
