@@ -22,6 +22,7 @@ final class Report {
     func add(_ key: String, _ value: String) { lines.append("rank=\(rank) \(key)=\(value)") }
     func add<T>(_ key: String, _ values: [T]) { add(key, values.map { "\($0)" }.joined(separator: ",")) }
     func flush() {
+        guard !lines.isEmpty else { return }
         FileHandle.standardOutput.write((lines.joined(separator: "\n") + "\n").data(using: .utf8)!)
         lines.removeAll()
     }
