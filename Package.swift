@@ -63,5 +63,8 @@ let package = Package(
             "SynapseTrain", "SynapseComm", "SynapseTestSupport",
         ]),
         .testTarget(name: "SynapseCLITests", dependencies: ["SynapseTestSupport"]),
+        // Runs under mpirun from SynapseCLITests/MPICommunicatorTests (multi-rank checks and
+        // the all-reduce benchmark); a test binary, not a product.
+        .executableTarget(name: "mpi-probe", dependencies: ["SynapseMPI"], path: "Tests/MPIProbe"),
     ]
 )

@@ -17,3 +17,7 @@ static inline MPI_Errhandler cmpi_errors_return(void) { return MPI_ERRORS_RETURN
 static inline int cmpi_success(void) { return MPI_SUCCESS; }
 static inline int cmpi_thread_multiple(void) { return MPI_THREAD_MULTIPLE; }
 static inline int cmpi_thread_funneled(void) { return MPI_THREAD_FUNNELED; }
+static inline int cmpi_thread_single(void) { return MPI_THREAD_SINGLE; }
+static inline int cmpi_thread_serialized(void) { return MPI_THREAD_SERIALIZED; }
+static inline MPI_Datatype cmpi_byte(void) { return MPI_BYTE; }
+static inline int cmpi_max_error_string(void) { return MPI_MAX_ERROR_STRING; }
