@@ -38,7 +38,7 @@ public func multiply(_ a: Tensor, _ b: Tensor) -> Tensor {
     for i in 0..<c.count { cp[i] = ap[i] * bp[i] }
     if isRecording(a, b) {
         c.record(inputs: [a, b]) { _, dc in
-            let g = dc.pointer
+            let g = dc.pointer, ap = a.pointer, bp = b.pointer   // from the tensors, which stay alive
             a.accumulateGrad { da in for i in 0..<da.count { da[i] += g[i] * bp[i] } }
             b.accumulateGrad { db in for i in 0..<db.count { db[i] += g[i] * ap[i] } }
         }

@@ -16,8 +16,10 @@ public func dropout(_ x: Tensor, p: Float, rng: inout RandomGenerator) -> Tensor
     let xp = x.pointer, yp = y.pointer
     for i in 0..<x.count { yp[i] = xp[i] * mp[i] }
     if isRecording(x) {
+        // Capture the mask tensor itself: capturing only `mp` would let the mask be freed
+        // when this function returns and its buffer be reused (even as dx) before backward.
         y.record(inputs: [x]) { _, dy in
-            let g = dy.pointer
+            let g = dy.pointer, mp = mask.pointer
             x.accumulateGrad { dx in for i in 0..<dx.count { dx[i] += g[i] * mp[i] } }
         }
     }

@@ -81,8 +81,11 @@ func elementLoss(_ x: Tensor, _ t: Tensor, _ reduction: Reduction, name: String,
     let norm: Float = reduction == .mean ? 1 / Float(max(x.count, 1)) : 1
     out.pointer[0] = Float(total) * norm
     if isRecording(x) {
+        // The closure captures the tensors, not their pointers: a target built inline at the
+        // call site would otherwise be freed, and its buffer reused, before backward runs.
         out.record(inputs: [x]) { _, dl in
             let g = dl.pointer[0] * norm
+            let xp = x.pointer, tp = t.pointer
             x.accumulateGrad { dx in
                 for i in 0..<dx.count { dx[i] += g * derivative(xp[i] - tp[i]) }
             }
@@ -109,6 +112,7 @@ public func binaryCrossEntropy(_ p: Tensor, _ t: Tensor, reduction: Reduction = 
     if isRecording(p) {
         out.record(inputs: [p]) { _, dl in
             let g = dl.pointer[0] * norm
+            let pp = p.pointer, tp = t.pointer   // keeps the target alive (see elementLoss)
             p.accumulateGrad { dp in
                 // d/dp = (p - t) / (p (1 - p)), with the denominator kept away from 0
                 // (PyTorch clamps it at 1e-12).
@@ -138,6 +142,7 @@ public func binaryCrossEntropyWithLogits(_ x: Tensor, _ t: Tensor, reduction: Re
     if isRecording(x) {
         out.record(inputs: [x]) { _, dl in
             let g = dl.pointer[0] * norm
+            let xp = x.pointer, tp = t.pointer   // keeps the target alive (see elementLoss)
             x.accumulateGrad { dx in
                 for i in 0..<dx.count {
                     let v = xp[i]
