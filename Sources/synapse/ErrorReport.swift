@@ -21,6 +21,13 @@ enum ErrorReport {
         return status(for: error)
     }
 
+    /// Whether every rank leaves with this error at the same point (so MPI can be finalized
+    /// normally): input errors and failures the ranks agreed on. Anything else (an MPI error,
+    /// an I/O error on one rank) may leave other ranks in a collective: abort the job instead.
+    static func isAgreedByAllRanks(_ error: Error) -> Bool {
+        error is SilentStop || error is TrainingFailure || error is any UserFacingError
+    }
+
     static func status(for error: Error) -> Int32 {
         error is any UserFacingError ? ExitStatus.userError.rawValue : ExitStatus.failure.rawValue
     }

@@ -3,15 +3,15 @@ import SynapseComm
 import SynapseMPI
 import SynapseCore
 
-/// Process-wide setup: the communicator (MPI when launched by mpirun, otherwise a single
-/// rank without touching MPI), BLAS threads, and the shutdown that finalizes MPI once.
+/// Process-wide setup: the communicator (MPI when launched by mpirun or srun, otherwise a
+/// single rank without touching MPI), BLAS threads, and the way out that ends MPI properly.
 enum Runtime {
     nonisolated(unsafe) private static var comm: (any Communicator)?
 
     /// The communicator, created on first use.
     static func communicator() throws -> any Communicator {
         if let comm { return comm }
-        let c: any Communicator = try makeCommunicator()
+        let c = try Launch.makeCommunicator()
         comm = c
         return c
     }
@@ -24,13 +24,19 @@ enum Runtime {
         BLAS.threads = threads
         let cores = ProcessInfo.processInfo.activeProcessorCount
         if ranks * threads > cores && rank == 0 {
-            FileHandle.standardError.write(Data("warning: \(ranks) rank(s) × \(threads) BLAS thread(s) = \(ranks * threads) threads on \(cores) cores; expect a slowdown (one thread per rank is fastest when the ranks fill the cores)\n".utf8))
+            Console.warn("\(ranks) rank(s) × \(threads) BLAS thread(s) = \(ranks * threads) threads on \(cores) cores; "
+                         + "expect a slowdown (one thread per rank is fastest when the ranks fill the cores)")
         }
     }
 
-    /// Finalizes MPI if it was started. Called once, on every path out of `main`.
-    static func shutdown() {
-        finalizeCommunicator(comm)
-        comm = nil
+    /// Ends MPI on the way out. When every rank leaves by the same path (success, an error all
+    /// ranks agreed on) MPI is finalized normally; when this rank alone failed, MPI_Abort kills
+    /// the job so no other rank waits forever in a collective.
+    static func shutdown(status: Int32, agreed: Bool) -> Never {
+        fflush(nil)
+        if let mpi = comm as? MPICommunicator {
+            if agreed || mpi.size == 1 { mpi.finalize() } else { mpi.abort(code: status) }
+        }
+        exit(status)
     }
 }

@@ -19,6 +19,7 @@ struct Synapse: ParsableCommand {
     /// own default is 64), and so MPI is finalized on every path out.
     static func main() {
         let status: Int32
+        var agreed = true
         do {
             var command = try parseAsRoot()
             try command.run()
@@ -35,9 +36,9 @@ struct Synapse: ParsableCommand {
             status = ExitStatus.userError.rawValue
         } catch {
             status = ErrorReport.report(error)
+            agreed = ErrorReport.isAgreedByAllRanks(error)
         }
-        Runtime.shutdown()
-        exit(status)
+        Runtime.shutdown(status: status, agreed: agreed)
     }
 
 }

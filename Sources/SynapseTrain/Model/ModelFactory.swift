@@ -6,6 +6,18 @@ import SynapseNN
 /// Layers are named like a hand-written PyTorch model (`fc1`, `act1`, `drop1`, `fc2`, ...), so
 /// checkpoint tensors read `fc1.weight`, `fc1.bias`, ... and stay stable across versions.
 public enum ModelFactory {
+    /// The model a `model:` config section describes, for inputs of `inputSize` features and
+    /// `outputSize` classes, initialized from `rng`.
+    public static func build(config: ModelConfig, inputSize: Int, outputSize: Int,
+                             rng: inout RandomGenerator) throws -> Sequential {
+        switch config.kind {
+        case .mlp:
+            return try mlp(inputSize: inputSize, hidden: config.hidden, outputSize: outputSize,
+                           activation: config.activation.rawValue, dropout: config.dropout,
+                           initializer: config.initializer, rng: &rng)
+        }
+    }
+
     /// A multilayer perceptron `inputSize → hidden… → outputSize` with the given activation
     /// after each hidden layer and dropout (when p > 0) after each activation.
     /// Weights are drawn from `rng` (the run's initialization stream).

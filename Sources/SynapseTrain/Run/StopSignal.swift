@@ -12,7 +12,7 @@ import Glibc
 /// (mpirun forwards SIGUSR1 to all ranks at once, Slurm's `scancel --signal` may not).
 /// The handler runs on a Dispatch queue, never inside the signal context, and must be
 /// `@Sendable` (a main-actor closure here crashed both ranks with SIGILL on Swift 6).
-public final class StopSignal: Sendable {
+public final class StopSignal: @unchecked Sendable {  // sources are only touched in init/deinit
     private let requested = Atomic<Int32>(0)
     private let sources: [any DispatchSourceSignal]
 
@@ -26,8 +26,8 @@ public final class StopSignal: Sendable {
         }
         sources = made
         for (src, sig) in zip(sources, signals) {
-            src.setEventHandler { [requested] @Sendable in
-                requested.store(sig, ordering: .relaxed)
+            src.setEventHandler { @Sendable [weak self] in
+                self?.requested.store(sig, ordering: .relaxed)
             }
             src.resume()
         }

@@ -1,4 +1,5 @@
 import Foundation
+import Dispatch
 import SynapseCore
 import SynapseNN
 import SynapseOptim
@@ -81,7 +82,7 @@ public final class Trainer {
                                             outputSize: self.data.classCount, rng: &initRNG)
         self.arena = ParameterArena(parameters: model.namedParameters())
         self.optimizer = try OptimizerFactory.make(config: config.optimizer, arena: arena)
-        self.regularization = Regularization(l1: config.optimizer.l1, l2: config.optimizer.l2)
+        self.regularization = try Regularization(l1: config.optimizer.l1, l2: config.optimizer.l2)
     }
 
     /// Trains until the configured epochs / max_steps, a stop signal, or early stopping.
@@ -92,11 +93,12 @@ public final class Trainer {
         let io = CheckpointIO(trainer: self, runStart: start)
         var state = TrainingProgress()
         if let resume {
+            // Rank 0 loads; parameters, optimizer state and progress are broadcast.
             state = try io.restore(from: resume)
+        } else {
+            // Rule 2: identical start: rank 0's initial weights win.
+            try sync.broadcastParameters(arena)
         }
-        // Rule 2: identical start (also after a resume: rank 0's loaded values win).
-        try sync.broadcastParameters(arena)
-        try io.broadcastOptimizerState(&state)
 
         let metrics: MetricsWriter? = try console.isRoot
             ? MetricsWriter(runDirectory: runDirectory, keepUpToStep: resume == nil ? nil : state.step) : nil
@@ -118,8 +120,6 @@ public final class Trainer {
             console.print("resumed at step \(state.step) (epoch \(state.epoch), batch \(state.batchInEpoch)) of \(totalSteps)")
         }
 
-        let x = Tensor(uninitializedShape: [perRank, data.inputFeatures])
-        var labels = [Int32](repeating: 0, count: perRank)
         let controlScratch = UnsafeMutableBufferPointer<Float>.allocate(capacity: 2)
         defer { controlScratch.deallocate() }
         var interval = IntervalMeter()
@@ -129,31 +129,18 @@ public final class Trainer {
 
         epochLoop: while state.step < totalSteps {
             let epoch = state.epoch
-            let order = data.epochOrder(epoch: epoch, seed: config.train.seed)
             while state.batchInEpoch < stepsPerEpoch && state.step < totalSteps {
                 // --- one optimizer step ---
-                data.fillTrainBatch(order: order, globalBatchIndex: state.batchInEpoch,
-                                    globalBatch: config.train.batchSize, rank: comm.rank, worldSize: comm.size,
-                                    into: x, labels: &labels)
-                reseedDropout(step: state.step)
-                arena.zeroGrads()
-                let logits = model(x)
-                let loss = lossFunction(logits: logits, labels: labels)
-                let lossValue = loss.item()
-                let correct = noGrad { countCorrect(logits: logits, labels: labels) }
-                loss.backward()
-
-                let flags = try sync.agree(.init(stop: stopSignal.isRequested, nonFiniteLoss: !lossValue.isFinite),
-                                           scratch: controlScratch)
+                let batch = try data.trainBatch(epoch: epoch, index: state.batchInEpoch, globalBatch: config.train.batchSize,
+                                                rank: comm.rank, worldSize: comm.size)
+                let result = try trainStep(x: batch.inputs, labels: batch.labels, step: state.step, scratch: controlScratch)
+                let flags = result.flags
                 if flags.nonFiniteLoss {
                     throw sync.agreed(TrainingFailure("the loss became non-finite (NaN or infinity) at step \(state.step + 1) "
                                           + "(epoch \(epoch + 1)) on rank \(flags.nonFiniteRank ?? 0); all ranks stopped. The last good checkpoint "
                                           + "\(lastCheckpoint.map { $0.path } ?? "(none yet)") is intact. Lower optimizer.lr or set train.grad_clip_norm."))
                 }
-                try sync.averageGradients(arena)
-                if config.train.gradClipNorm > 0 { clipGradientNorm(arena, maxNorm: config.train.gradClipNorm) }
-                regularization.apply(to: arena)
-                optimizer.step()
+                let lossValue = result.loss, correct = result.correct
                 state.step += 1
                 state.batchInEpoch += 1
                 interval.add(loss: Double(lossValue) * Double(perRank), correct: Double(correct), samples: Double(perRank))
@@ -199,7 +186,7 @@ public final class Trainer {
                                                    samplesPerSec: nil, elapsedSec: state.elapsedBefore + Date().timeIntervalSince(start)))
                     console.print("epoch \(state.epoch): val loss \(String(format: "%.4f", val.loss)) accuracy \(String(format: "%.2f", 100 * val.accuracy)) %")
                     if state.recordValidation(val, epoch: state.epoch, config: config.train.earlyStopping) {
-                        try io.rememberBest(state)
+                        io.rememberBest()
                     }
                     if state.shouldStopEarly(config: config.train.earlyStopping) {
                         console.print("early stopping: no improvement of \(config.train.earlyStopping.metric) for \(config.train.earlyStopping.patience) epochs")
@@ -215,7 +202,7 @@ public final class Trainer {
 
         // --- the end: always a checkpoint, then test (unless stopped by a signal) ---
         if stoppedEarly && config.train.earlyStopping.restoreBest {
-            try io.restoreBest()
+            io.restoreBest()
         }
         var summary = TrainingSummary(steps: state.step, epoch: state.epoch + (state.batchInEpoch > 0 ? 1 : 0),
                                       finalVal: state.lastVal, bestVal: state.bestVal, bestEpoch: state.bestEpoch,
@@ -233,14 +220,52 @@ public final class Trainer {
         return summary
     }
 
+    /// What one training step produced.
+    public struct StepResult {
+        /// This rank's mean loss on its part of the batch.
+        public var loss: Float
+        /// This rank's correctly classified samples.
+        public var correct: Int
+        /// The flags all ranks agreed on at this step.
+        public var flags: DistributedSync.ControlFlags
+    }
+
+    /// One optimizer step on this rank's slice `x` of the global batch: forward, loss,
+    /// backward, control flags (one tiny all-reduce), gradient average (one all-reduce of the
+    /// arena), clipping and penalties, update. When any rank saw a non-finite loss the update
+    /// is skipped on every rank and the flags say so.
+    /// - Shape: x [B/S, features], labels [B/S].
+    public func trainStep(x: Tensor, labels: [Int32], step: Int,
+                          scratch: UnsafeMutableBufferPointer<Float>) throws -> StepResult {
+        reseedDropout(step: step)
+        arena.zeroGrads()
+        let logits = model(x)
+        let loss = lossFunction(logits: logits, labels: labels)
+        let lossValue = loss.item()
+        let correct = countCorrect(logits: logits, labels: labels)
+        loss.backward()
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        let flags = try sync.agree(.init(stop: stopSignal.isRequested, nonFiniteLoss: !lossValue.isFinite), scratch: scratch)
+        if !flags.nonFiniteLoss { try sync.averageGradients(arena) }
+        communicationSeconds += Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9
+        if flags.nonFiniteLoss { return StepResult(loss: lossValue, correct: correct, flags: flags) }
+        if config.train.gradClipNorm > 0 { _ = clipGradientNorm(of: arena, maxNorm: config.train.gradClipNorm) }
+        regularization.apply(to: arena)
+        optimizer.step()
+        return StepResult(loss: lossValue, correct: correct, flags: flags)
+    }
+
+    /// Seconds spent in the per-step collectives (control flags + gradient all-reduce).
+    public internal(set) var communicationSeconds = 0.0
+
     /// Rule 9: sharded evaluation; each rank scores its own samples (no padding), sums are
     /// all-reduced, so every sample counts exactly once.
     public func evaluate(split: TrainingData.Split) throws -> EvalResult {
         model.eval()
         var lossSum = 0.0, correct = 0.0, count = 0.0
-        noGrad {
-            data.forEachEvalBatch(split: split, rank: comm.rank, worldSize: comm.size,
-                                  batchSize: config.train.evalBatchSize) { x, labels in
+        try noGrad {
+            try data.forEachEvalBatch(split: split, rank: comm.rank, worldSize: comm.size,
+                                      batchSize: max(1, config.train.evalBatchSize / comm.size)) { x, labels in
                 let logits = model(x)
                 let loss = lossFunction(logits: logits, labels: labels, reduction: .sum)
                 lossSum += Double(loss.item())

@@ -1,0 +1,129 @@
+import Foundation
+import Dispatch
+import SynapseCore
+import SynapseComm
+
+/// `synapse bench`: training throughput of a model on real data, measured with the same
+/// `Trainer.trainStep` that `synapse train` runs, plus peak memory, buffer allocations in the
+/// steady state and, with several ranks, the cost of the gradient all-reduce against a raw
+/// all-reduce of the same bytes.
+public enum Benchmark {
+    /// What to measure.
+    public struct Options: Sendable {
+        /// Samples per rank per step (the global batch is this × ranks) — or, with
+        /// `globalBatch`, the global batch split over ranks.
+        public var batch = 64
+        /// Interpret `batch` as the global batch instead of the per-rank one.
+        public var globalBatch = false
+        /// Steps not timed (first touches of memory, BLAS warm-up, buffer pool filling).
+        public var warmupSteps = 50
+        /// Steps timed.
+        public var steps = 500
+        /// Hidden layer widths of the MLP (784-256-128-10 by default).
+        public var hidden = [256, 128]
+        /// Where the Fashion-MNIST files are.
+        public var dataPath = "/usr/share/datasets/fashion-mnist"
+        /// Seed.
+        public var seed: UInt64 = 42
+        /// Creates default options (the fashion-mlp benchmark of the README).
+        public init() {}
+    }
+
+    /// The measurements, identical on every rank after the reductions.
+    public struct Report: Sendable, Codable {
+        public var ranks: Int
+        public var perRankBatch: Int
+        public var globalBatch: Int
+        public var steps: Int
+        public var seconds: Double
+        public var samplesPerSec: Double
+        public var medianStepMs: Double
+        public var allReduceMsPerStep: Double
+        public var rawAllReduceMs: Double?
+        public var gradientBytes: Int
+        public var peakRSSMiB: Double
+        public var bufferAllocationsTimed: Int
+        public var blasThreads: Int
+    }
+
+    /// Runs the benchmark on every rank (collective).
+    public static func run(_ o: Options, comm: any Communicator) throws -> Report {
+        let perRank = o.globalBatch ? o.batch / comm.size : o.batch
+        guard perRank >= 1, !o.globalBatch || o.batch % comm.size == 0 else {
+            throw UserError("bench: batch \(o.batch) does not divide over \(comm.size) ranks")
+        }
+        var config = Config()
+        config.name = "bench"
+        config.model.hidden = o.hidden
+        config.data.path = o.dataPath
+        config.data.validationSize = 0
+        config.train.batchSize = perRank * comm.size
+        config.train.seed = o.seed
+        config.optimizer = OptimizerConfig(name: .sgd, lr: 0.05, momentum: 0.9)
+        let trainer = try DistributedSync(comm: comm).agreeOnSuccess("loading the benchmark data") {
+            try Trainer(config: config, comm: comm, runDirectory: URL(fileURLWithPath: "/nonexistent"),
+                        stopSignal: StopSignal(signals: []))
+        }
+        try trainer.sync.broadcastParameters(trainer.arena)
+        let stepsPerEpoch = trainer.data.stepsPerEpoch(globalBatch: config.train.batchSize, worldSize: comm.size)
+        let scratch = UnsafeMutableBufferPointer<Float>.allocate(capacity: 2)
+        defer { scratch.deallocate() }
+        trainer.model.train()
+
+        var stepTimes: [Double] = []
+        stepTimes.reserveCapacity(o.steps)
+        var allocationsBefore = 0
+        var start = DispatchTime.now().uptimeNanoseconds
+        for step in 0..<(o.warmupSteps + o.steps) {
+            if step == o.warmupSteps {
+                try comm.barrier()
+                trainer.communicationSeconds = 0
+                allocationsBefore = BufferPool.shared.allocationCount
+                start = DispatchTime.now().uptimeNanoseconds
+            }
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            let batch = try trainer.data.trainBatch(epoch: step / stepsPerEpoch, index: step % stepsPerEpoch,
+                                                    globalBatch: config.train.batchSize, rank: comm.rank, worldSize: comm.size)
+            _ = try trainer.trainStep(x: batch.inputs, labels: batch.labels, step: step, scratch: scratch)
+            if step >= o.warmupSteps { stepTimes.append(Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9) }
+        }
+        var elapsed = [Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9]
+        let allocations = BufferPool.shared.allocationCount - allocationsBefore
+        try elapsed.withUnsafeMutableBufferPointer { try comm.allReduce($0, op: .max) }
+        stepTimes.sort()
+
+        var raw: Double? = nil
+        if comm.size > 1 {
+            // The same bytes through a bare all-reduce, for the overhead ratio.
+            let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: trainer.arena.count)
+            defer { buffer.deallocate() }
+            buffer.initialize(repeating: 1)
+            var times: [Double] = []
+            for i in 0..<(o.steps + 20) {
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                try comm.allReduce(buffer, op: .sum)
+                if i >= 20 { times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9) }
+            }
+            times.sort()
+            raw = times[times.count / 2] * 1000
+        }
+        var comms = [trainer.communicationSeconds]
+        try comms.withUnsafeMutableBufferPointer { try comm.allReduce($0, op: .max) }
+        return Report(ranks: comm.size, perRankBatch: perRank, globalBatch: perRank * comm.size, steps: o.steps,
+                      seconds: elapsed[0], samplesPerSec: Double(o.steps * perRank * comm.size) / elapsed[0],
+                      medianStepMs: stepTimes[stepTimes.count / 2] * 1000,
+                      allReduceMsPerStep: comms[0] / Double(o.steps) * 1000, rawAllReduceMs: raw,
+                      gradientBytes: trainer.arena.count * 4, peakRSSMiB: peakResidentMiB(),
+                      bufferAllocationsTimed: allocations, blasThreads: BLAS.threads)
+    }
+
+    /// Peak resident set size of this process (VmHWM from /proc/self/status), in MiB.
+    public static func peakResidentMiB() -> Double {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+        for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+            let kb = line.split(separator: " ").compactMap { Double($0) }.first ?? 0
+            return kb / 1024
+        }
+        return 0
+    }
+}

@@ -1,0 +1,107 @@
+import SynapseCore
+import SynapseData
+
+extension DataError: UserFacingError {}
+
+/// The data of a run: the training, validation and test images, the normalization fitted
+/// on the training part, and the loaders that cut them into per-rank batches.
+///
+/// Training takes only full global batches (⌊train / batch_size⌋ steps per epoch) so that the
+/// step count and each step's samples are the same for any number of ranks: global batch k
+/// is positions [k·G, (k+1)·G) of the epoch's permutation, sample m on rank m mod S.
+public final class TrainingData {
+    /// Which split an evaluation scores.
+    public enum Split: String, Sendable {
+        case train, validation = "val", test
+    }
+
+    /// Inputs per sample (784 for 28×28 images).
+    public let inputFeatures: Int
+    /// Number of classes.
+    public let classCount: Int
+    /// Sizes of the splits.
+    public let trainCount: Int, valCount: Int, testCount: Int
+    /// Pixel normalization fitted on the training part.
+    public let normalization: Normalization
+
+    private let trainSet: ImageDataset
+    private let testSet: ImageDataset
+    private let split: TrainValidationSplit
+    private let seed: UInt64
+    private var trainLoader: DataLoader?
+    private var evalLoaders: [String: DataLoader] = [:]
+
+    /// Loads the dataset the config names and splits off the validation part.
+    public init(config: Config) throws {
+        let d = config.data
+        let load: (DatasetSplit) throws -> ImageDataset = { part in
+            switch d.dataset {
+            case .fashionMNIST: return try FashionMNIST.load(directory: d.path, split: part)
+            case .mnist: return try MNIST.load(directory: d.path, split: part)
+            }
+        }
+        var train = try load(.train)
+        var test = try load(.test)
+        if d.trainSubset > 0 && d.trainSubset < train.count { train = train.prefix(d.trainSubset) }
+        if d.testSubset > 0 && d.testSubset < test.count { test = test.prefix(d.testSubset) }
+        guard d.validationSize < train.count else {
+            throw UserError("data.validation_size = \(d.validationSize) leaves no training samples (the training split has \(train.count)); lower it")
+        }
+        split = try TrainValidationSplit(count: train.count, validationCount: d.validationSize, seed: config.train.seed)
+        normalization = d.normalize ? try Normalization(fittedTo: train, indices: split.train) : .unitInterval
+        trainSet = train
+        testSet = test
+        seed = config.train.seed
+        inputFeatures = train.featureCount
+        classCount = train.classCount
+        trainCount = split.train.count
+        valCount = split.validation.count
+        testCount = test.count
+    }
+
+    /// Optimizer steps in one epoch: full global batches only.
+    public func stepsPerEpoch(globalBatch: Int, worldSize: Int) -> Int { trainCount / globalBatch }
+
+    /// Builds this rank's share of global batch `index` of `epoch` into the loader's reused
+    /// buffers and returns it. - Shape: inputs [G/S, features], labels [G/S].
+    public func trainBatch(epoch: Int, index: Int, globalBatch: Int, rank: Int, worldSize: Int) throws -> Batch {
+        if trainLoader == nil {
+            let sampler = DistributedSampler(indices: split.train, worldSize: worldSize, rank: rank, seed: seed,
+                                             shuffle: true, dropLast: false)
+            trainLoader = try DataLoader(dataset: trainSet, sampler: sampler, batchSize: globalBatch / worldSize,
+                                         normalization: normalization, dropLastBatch: true)
+        }
+        return trainLoader!.batch(index, epoch: epoch)
+    }
+
+    /// Calls `body` with each of this rank's evaluation batches of `split` (no shuffling).
+    /// Padding rows that repeat samples are cut off, so summed over ranks every sample of the
+    /// split is scored exactly once.
+    public func forEachEvalBatch(split which: Split, rank: Int, worldSize: Int, batchSize: Int,
+                                 _ body: (Tensor, [Int32]) -> Void) throws {
+        let key = "\(which.rawValue)/\(batchSize)"
+        if evalLoaders[key] == nil {
+            let (set, indices): (ImageDataset, [Int]) = switch which {
+            case .train: (trainSet, split.train)
+            case .validation: (trainSet, split.validation)
+            case .test: (testSet, Array(0..<testSet.count))
+            }
+            let sampler = DistributedSampler(indices: indices, worldSize: worldSize, rank: rank, seed: seed,
+                                             shuffle: false, dropLast: false)
+            evalLoaders[key] = try DataLoader(dataset: set, sampler: sampler, batchSize: batchSize,
+                                              normalization: normalization, dropLastBatch: false)
+        }
+        let loader = evalLoaders[key]!
+        for k in 0..<loader.batchCount {
+            let batch = loader.batch(k, epoch: 0)
+            guard batch.realCount > 0 else { continue }
+            if batch.realCount == batch.count {
+                body(batch.inputs, batch.labels)
+            } else {
+                let real = batch.inputs.reshaped(to: [batch.count, -1])
+                let rows = Tensor(shape: [batch.realCount, real.shape[1]], storage: real.storage)
+                body(rows, Array(batch.labels.prefix(batch.realCount)))
+            }
+        }
+    }
+}

@@ -1,0 +1,113 @@
+import Foundation
+import SynapseCore
+import SynapseComm
+
+extension ConfigError: UserFacingError {}
+
+/// One `synapse train` invocation from start to end: load and check everything the user
+/// gave (config, data, resume point, run directory) BEFORE anything is written, then train,
+/// then print the summary table.
+///
+/// Every step that can fail on one rank only is wrapped in `agreeOnSuccess`, so a bad input
+/// stops all ranks with one message instead of leaving some waiting in a collective.
+public final class TrainingSession {
+    /// The resolved config.
+    public let config: Config
+    /// The ranks.
+    public let comm: any Communicator
+    /// The run directory.
+    public let runDirectory: URL
+    /// Checkpoint to resume from, if any.
+    public let resumePoint: URL?
+    /// The stop flag set by SIGTERM / SIGUSR1.
+    public let stopSignal: StopSignal
+    private let trainer: Trainer
+    private let console: Console
+
+    /// Loads `configPath` with `overrides`, prepares data, model and run directory.
+    /// - Parameters:
+    ///   - resume: nil (fresh run), "auto" (RUN_DIR's latest checkpoint if any), or a path.
+    public init(configPath: String, overrides: [String], runDirectory: String?, resume: String?,
+                comm: any Communicator, stopSignal: StopSignal = StopSignal()) throws {
+        self.comm = comm
+        self.stopSignal = stopSignal
+        let sync = DistributedSync(comm: comm)
+        console = Console(rank: comm.rank)
+        let config = try sync.agreeOnSuccess("reading the config") {
+            try ConfigLoader.load(path: configPath, overrides: overrides)
+        }
+        self.config = config
+        let runDir = URL(fileURLWithPath: runDirectory ?? config.runDirectory)
+        self.runDirectory = runDir
+        resumePoint = try sync.agreeOnSuccess("finding the checkpoint to resume from") {
+            try TrainingSession.resolveResume(resume, runDirectory: runDir, isRoot: comm.isRoot)
+        }
+        trainer = try sync.agreeOnSuccess("loading the data and building the model") {
+            try Trainer(config: config, comm: comm, runDirectory: runDir, stopSignal: stopSignal)
+        }
+        try sync.agreeOnSuccess("preparing the run directory \(runDir.path)") {
+            guard comm.isRoot else { return }
+            try TrainingSession.prepareRunDirectory(runDir, config: config)
+        }
+    }
+
+    /// Trains and prints the summary (rank 0).
+    public func run() throws -> TrainingSummary {
+        let summary = try trainer.run(resumeFrom: resumePoint)
+        printSummary(summary)
+        return summary
+    }
+
+    /// Resolves `--resume`: "auto" means RUN_DIR's latest checkpoint if one exists (fresh
+    /// start otherwise); any other value must be an existing checkpoint.
+    static func resolveResume(_ resume: String?, runDirectory: URL, isRoot: Bool) throws -> URL? {
+        guard let resume else { return nil }
+        if resume == "auto" {
+            let checkpoints = runDirectory.appendingPathComponent(CheckpointStore.directoryName)
+            let latest = checkpoints.appendingPathComponent(CheckpointStore.latestName)
+            if (try? FileManager.default.destinationOfSymbolicLink(atPath: latest.path)) != nil
+                || FileManager.default.fileExists(atPath: latest.path) {
+                return latest
+            }
+            if isRoot { Console(rank: 0).print("--resume auto: no checkpoint in \(checkpoints.path) yet; starting a fresh run") }
+            return nil
+        }
+        guard FileManager.default.fileExists(atPath: resume) else {
+            throw UserError("--resume \(resume): no such checkpoint. Pass a checkpoint directory (RUN_DIR/checkpoints/step-NNNNNNNN), "
+                            + "RUN_DIR/checkpoints/latest, or 'auto'")
+        }
+        return URL(fileURLWithPath: resume)
+    }
+
+    /// Creates the run directory and writes the resolved config into it.
+    static func prepareRunDirectory(_ dir: URL, config: Config) throws {
+        do {
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            try AtomicFile.write(Data(config.resolvedYAML().utf8), to: dir.appendingPathComponent("config.yaml").path)
+        } catch {
+            throw UserError("cannot write the run directory \(dir.path): \(error.localizedDescription). "
+                            + "Choose a writable place with --run-dir DIR")
+        }
+    }
+
+    private func printSummary(_ s: TrainingSummary) {
+        func pct(_ r: EvalResult?) -> String { r.map { String(format: "%.2f %%", 100 * $0.accuracy) } ?? "—" }
+        func loss(_ r: EvalResult?) -> String { r.map { String(format: "%.4f", $0.loss) } ?? "—" }
+        var rows: [(String, String, String)] = [
+            ("best validation", loss(s.bestVal), pct(s.bestVal) + (s.bestEpoch.map { " (epoch \($0))" } ?? "")),
+            ("final validation", loss(s.finalVal), pct(s.finalVal)),
+        ]
+        if s.test != nil || !s.stoppedBySignal { rows.append(("test", loss(s.test), pct(s.test))) }
+        let status = s.stoppedBySignal ? "stopped by signal at step \(s.steps) — resume with --resume auto"
+            : s.stoppedEarly ? "stopped early at step \(s.steps)" : "finished \(s.steps) steps"
+        var lines = ["", "── summary: \(config.name) ── \(status)",
+                     String(format: "%-18@ %10@  %@", "" as NSString, "loss" as NSString, "accuracy" as NSString)]
+        for (name, l, a) in rows {
+            lines.append(String(format: "%-18@ %10@  %@", name as NSString, l as NSString, a as NSString))
+        }
+        lines.append("time               \(formatDuration(s.seconds)) on \(comm.size) rank(s), \(Int(s.samplesPerSec)) samples/s")
+        if let c = s.checkpoint { lines.append("checkpoint         \(c.path)") }
+        lines.append("metrics            \(runDirectory.appendingPathComponent("metrics.jsonl").path) (and metrics.csv)")
+        for l in lines { console.print(l) }
+    }
+}

@@ -1,0 +1,76 @@
+import ArgumentParser
+import Foundation
+import SynapseTrain
+
+/// `synapse bench`: measures training speed and memory of the fashion-mlp model.
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure training samples/s, peak memory and all-reduce cost (MLP 784-256-128-10, SGD momentum).",
+        discussion: """
+        Uses real Fashion-MNIST batches and the same training step as `synapse train`. Run it alone
+        for one rank, or under mpirun (launch/synapse-mpirun -n 2 ... bench) for the scaling figures.
+        Compare with the PyTorch peer benchmark run in the same session (README: Performance).
+        """)
+
+    @Option(help: "Samples per rank per step (see --global).")
+    var batch: Int = 64
+
+    @Flag(help: "Treat --batch as the global batch, split over the ranks.")
+    var global = false
+
+    @Option(help: "Timed steps.")
+    var steps: Int = 500
+
+    @Option(help: "Untimed warm-up steps.")
+    var warmup: Int = 50
+
+    @Option(help: "OpenBLAS threads per rank.")
+    var threads: Int = 1
+
+    @Option(help: "Hidden layer widths, comma-separated.")
+    var hidden: String = "256,128"
+
+    @Option(help: "Directory with the Fashion-MNIST IDX files.")
+    var dataPath: String = "/usr/share/datasets/fashion-mnist"
+
+    @Flag(help: "Print the report as one JSON line.")
+    var json = false
+
+    func validate() throws {
+        guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
+        guard steps >= 1, warmup >= 0 else { throw ValidationError("--steps must be ≥ 1 and --warmup ≥ 0") }
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        guard parsedHidden != nil else { throw ValidationError("--hidden: expected positive integers separated by commas, e.g. 256,128") }
+    }
+
+    var parsedHidden: [Int]? {
+        let parts = hidden.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard parts.allSatisfy({ ($0 ?? 0) > 0 }) else { return nil }
+        return parts.map { $0! }
+    }
+
+    func run() throws {
+        let comm = try Runtime.communicator()
+        Runtime.configureThreads(threads, ranks: comm.size, rank: comm.rank)
+        var o = Benchmark.Options()
+        o.batch = batch; o.globalBatch = global; o.steps = steps; o.warmupSteps = warmup
+        o.hidden = parsedHidden!; o.dataPath = dataPath
+        let r = try Benchmark.run(o, comm: comm)
+        guard comm.rank == 0 else { return }
+        if json {
+            let enc = JSONEncoder()
+            enc.outputFormatting = [.sortedKeys]
+            print("RESULT " + String(decoding: try enc.encode(r), as: UTF8.self))
+            return
+        }
+        print("model        MLP 784-\(o.hidden.map(String.init).joined(separator: "-"))-10, SGD momentum 0.9")
+        print("ranks        \(r.ranks) × \(r.blasThreads) BLAS thread(s), batch \(r.perRankBatch) per rank (global \(r.globalBatch))")
+        print(String(format: "throughput   %.0f samples/s over %d steps (%.2f s); median step %.3f ms", r.samplesPerSec, r.steps, r.seconds, r.medianStepMs))
+        if let raw = r.rawAllReduceMs {
+            print(String(format: "all-reduce   %.3f ms per step (flags + %d-byte gradient) vs raw MPI_Allreduce %.3f ms (×%.2f)",
+                         r.allReduceMsPerStep, r.gradientBytes, raw, r.allReduceMsPerStep / max(raw, 1e-9)))
+        }
+        print(String(format: "memory       peak RSS %.1f MiB (rank 0); %d buffer allocations during the timed steps", r.peakRSSMiB, r.bufferAllocationsTimed))
+    }
+}
