@@ -87,7 +87,8 @@ extension CheckpointStore {
     // MARK: - Resolving and verifying
 
     /// The checkpoint directory that `path` designates (following `latest`).
-    static func resolve(_ path: String) throws -> String {
+    static func resolve(_ given: String) throws -> String {
+        let path = DurableFileSystem.trimmingTrailingSlashes(given)
         let usage = "pass a checkpoint directory (…/checkpoints/step-00000100), a checkpoints/ directory or a run directory"
         switch DurableFileSystem.kind(of: path) {
         case .missing:

@@ -42,7 +42,8 @@ enum DurableFileSystem {
         if mkdir(path, 0o755) != 0 && errno != EEXIST {
             throw FileOperationError("create directory", path)
         }
-        guard isDirectory(path) else { throw FileOperationError("create directory", path, code: ENOTDIR) }
+        // EEXIST for a file: name the file, which is what the user has to move or rename.
+        guard isDirectory(path) else { throw FileOperationError("create directories under", path, code: ENOTDIR) }
         try syncDirectory(parent)
     }
 
@@ -149,10 +150,16 @@ enum DurableFileSystem {
         directory.hasSuffix("/") ? directory + name : directory + "/" + name
     }
 
-    /// The directory part of `path` (`.` for a bare name, `/` for the root).
-    static func parentDirectory(of path: String) -> String {
+    /// `path` without trailing slashes (`/` stays `/`).
+    static func trimmingTrailingSlashes(_ path: String) -> String {
         var trimmed = Substring(path)
         while trimmed.count > 1 && trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
+        return String(trimmed)
+    }
+
+    /// The directory part of `path` (`.` for a bare name, `/` for the root).
+    static func parentDirectory(of path: String) -> String {
+        let trimmed = trimmingTrailingSlashes(path)
         guard let slash = trimmed.lastIndex(of: "/") else { return "." }
         if slash == trimmed.startIndex { return "/" }
         return String(trimmed[..<slash])
@@ -160,8 +167,7 @@ enum DurableFileSystem {
 
     /// The last component of `path`, ignoring trailing slashes.
     static func lastComponent(of path: String) -> String {
-        var trimmed = Substring(path)
-        while trimmed.count > 1 && trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
+        let trimmed = trimmingTrailingSlashes(path)
         guard let slash = trimmed.lastIndex(of: "/") else { return String(trimmed) }
         return String(trimmed[trimmed.index(after: slash)...])
     }
