@@ -58,7 +58,7 @@ let package = Package(
         .testTarget(name: "SynapseCoreTests", dependencies: ["SynapseCore", "SynapseTestSupport"]),
         .testTarget(name: "SynapseNNTests", dependencies: ["SynapseNN", "SynapseTestSupport"]),
         .testTarget(name: "SynapseOptimTests", dependencies: ["SynapseOptim", "SynapseTestSupport"]),
-        .testTarget(name: "SynapseDataTests", dependencies: ["SynapseData", "SynapseTestSupport"]),
+        .testTarget(name: "SynapseDataTests", dependencies: ["SynapseData", "SynapseCore", "CZlib", "SynapseTestSupport"]),
         .testTarget(name: "SynapseTrainTests", dependencies: [
             "SynapseTrain", "SynapseComm", "SynapseTestSupport",
         ]),
