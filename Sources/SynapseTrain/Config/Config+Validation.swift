@@ -1,0 +1,28 @@
+extension Config {
+    /// Checks every value range and cross-key rule; throws the first problem found.
+    ///
+    /// `ConfigLoader` calls this after decoding and adds the file name and line to the error.
+    /// Call it yourself on a config built in code; its errors then name the source `<config>`.
+    public func validate() throws(ConfigError) {
+        try require(!name.isEmpty && !name.contains("/") && name != "." && name != "..",
+                    ConfigKeyPath("name"),
+                    "'\(name)' cannot name a run directory (runs/<name>); use letters, digits, '-' or '_'")
+        try model.validate(at: ConfigKeyPath("model"))
+        try data.validate(at: ConfigKeyPath("data"))
+        try train.validate(at: ConfigKeyPath("train"))
+        try optimizer.validate(at: ConfigKeyPath("optimizer"))
+        if train.earlyStopping.isEnabled {
+            try require(data.validationSize > 0, ConfigKeyPath("train", "early_stopping", "patience"),
+                        "early stopping watches validation metrics, but data.validation_size is 0; "
+                        + "set data.validation_size (e.g. 5000) or patience: 0")
+        }
+    }
+}
+
+/// Throws an invalid-value error at `path` unless `condition` holds.
+/// - Parameter message: what the value must be, the bad value and a fix; the dotted key is prepended.
+func require(_ condition: Bool, _ path: ConfigKeyPath, _ message: @autoclosure () -> String) throws(ConfigError) {
+    if !condition {
+        throw ConfigError(.invalidValue, at: path, "\(path): \(message())")
+    }
+}

@@ -1,0 +1,99 @@
+import Yams
+
+/// A complete training run description, read from a YAML file by `ConfigLoader`.
+///
+/// YAML keys are snake_case (`batch_size`); properties are camelCase (`batchSize`). Every key
+/// has a default, so an empty file is a valid config. The reference for the format is
+/// `configs/fashion-mlp.yaml`, which comments every key.
+///
+/// ```yaml
+/// name: fashion-mlp
+/// model: { hidden: [256, 128], dropout: 0.1 }
+/// train: { epochs: 15, batch_size: 64 }
+/// optimizer: { name: sgd, lr: 0.05, momentum: 0.9, nesterov: true }
+/// ```
+public struct Config: Codable, Equatable, Sendable {
+    /// Run name (`name`); the run directory defaults to `runs/<name>`. Default `run`.
+    public var name: String
+    /// The network (`model`).
+    public var model: ModelConfig
+    /// The dataset and its split (`data`).
+    public var data: DataConfig
+    /// Training loop settings (`train`).
+    public var train: TrainConfig
+    /// Optimizer and hyperparameters (`optimizer`).
+    public var optimizer: OptimizerConfig
+
+    /// A config; every section defaults to its own defaults.
+    public init(name: String = "run", model: ModelConfig = ModelConfig(), data: DataConfig = DataConfig(),
+                train: TrainConfig = TrainConfig(), optimizer: OptimizerConfig = OptimizerConfig()) {
+        self.name = name
+        self.model = model
+        self.data = data
+        self.train = train
+        self.optimizer = optimizer
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case name, model, data, train, optimizer
+    }
+
+    /// Decodes a whole config; absent sections and keys take their defaults.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = Config()
+        self.init(name: try c.decode(.name, or: d.name),
+                  model: try c.decode(.model, or: d.model),
+                  data: try c.decode(.data, or: d.data),
+                  train: try c.decode(.train, or: d.train),
+                  optimizer: try c.decode(.optimizer, or: d.optimizer))
+    }
+
+    /// The default run directory, `runs/<name>`.
+    public var runDirectory: String { "runs/\(name)" }
+
+    /// The config as a YAML tree with every key present.
+    func resolvedNode() -> Node {
+        do {
+            return try NodeEncoder.encode(self)
+        } catch {
+            preconditionFailure("Config: encoding plain values cannot fail, but did: \(error)")
+        }
+    }
+
+    /// The full config with every default filled in, as YAML; the trainer writes it to
+    /// `RUN_DIR/config.yaml`. Loading this text gives back an equal `Config`.
+    public func resolvedYAML() -> String {
+        do {
+            return try Yams.serialize(node: resolvedNode(), width: -1)
+        } catch {
+            preconditionFailure("Config: emitting a YAML tree built in code cannot fail, but did: \(error)")
+        }
+    }
+
+    /// A 64-bit FNV-1a hash of `resolvedYAML()`. Ranks compare it at start (rank 0 broadcasts its
+    /// hash) and checkpoints store it, so two configs that train differently never share a hash.
+    /// Stable across processes and machines running the same build (unlike `Hasher`, which is seeded per process).
+    public var hash: UInt64 {
+        FNV1a.hash64(resolvedYAML().utf8)
+    }
+
+    /// `hash` as 16 lowercase hex digits, for logs and JSON.
+    public var hashHex: String {
+        let digits = String(hash, radix: 16)
+        return String(repeating: "0", count: 16 - digits.count) + digits
+    }
+}
+
+/// The Fowler–Noll–Vo FNV-1a hash (64-bit): for each byte, xor then multiply by the FNV prime.
+/// Reference: http://www.isthe.com/chongo/tech/comp/fnv/ (offset basis and prime from there).
+enum FNV1a {
+    static func hash64<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in bytes {
+            hash ^= UInt64(byte)
+            hash &*= 0x0000_0100_0000_01b3
+        }
+        return hash
+    }
+}

@@ -1,0 +1,81 @@
+/// Where the data comes from and how it is split: the `data:` section.
+public struct DataConfig: Codable, Equatable, Sendable {
+    /// The datasets the trainer can read (both are IDX files: 28×28 grey images, 10 classes).
+    public enum Dataset: String, Codable, CaseIterable, Sendable {
+        /// Zalando's Fashion-MNIST (Debian package dataset-fashion-mnist).
+        case fashionMNIST = "fashion-mnist"
+        /// LeCun's handwritten digits, same file format.
+        case mnist
+
+        /// Where Debian (or a user following its layout) puts the files.
+        public var defaultPath: String {
+            switch self {
+            case .fashionMNIST: "/usr/share/datasets/fashion-mnist"
+            case .mnist: "/usr/share/datasets/mnist"
+            }
+        }
+    }
+
+    /// Which dataset (`dataset`). Default `fashion-mnist`.
+    public var dataset: Dataset
+    /// Directory holding the IDX files (`path`). Default: `dataset.defaultPath`
+    /// (`/usr/share/datasets/fashion-mnist`), so choosing `mnist` never reads Fashion-MNIST files.
+    public var path: String
+    /// Training samples held out for validation (`validation_size`). Default 5000; 0 means no
+    /// validation split.
+    public var validationSize: Int
+    /// Scale pixels to [0, 1] and standardize with the training mean and deviation (`normalize`). Default true.
+    public var normalize: Bool
+    /// Use only the first N training samples, 0 = all (`train_subset`); for quick runs and tests.
+    public var trainSubset: Int
+    /// Use only the first N test samples, 0 = all (`test_subset`).
+    public var testSubset: Int
+
+    /// A data section; every argument defaults to the value documented on its property.
+    public init(dataset: Dataset = .fashionMNIST, path: String? = nil, validationSize: Int = 5000,
+                normalize: Bool = true, trainSubset: Int = 0, testSubset: Int = 0) {
+        self.dataset = dataset
+        self.path = path ?? dataset.defaultPath
+        self.validationSize = validationSize
+        self.normalize = normalize
+        self.trainSubset = trainSubset
+        self.testSubset = testSubset
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case dataset, path
+        case validationSize = "validation_size"
+        case normalize
+        case trainSubset = "train_subset"
+        case testSubset = "test_subset"
+    }
+
+    /// Decodes the section; absent keys take their defaults (`path` after `dataset`).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = DataConfig()
+        self.init(dataset: try c.decode(.dataset, or: d.dataset),
+                  path: try c.decodeIfPresent(String.self, forKey: .path),
+                  validationSize: try c.decode(.validationSize, or: d.validationSize),
+                  normalize: try c.decode(.normalize, or: d.normalize),
+                  trainSubset: try c.decode(.trainSubset, or: d.trainSubset),
+                  testSubset: try c.decode(.testSubset, or: d.testSubset))
+    }
+
+    /// Checks value ranges; `path` is where this section sits (`data`).
+    func validate(at path: ConfigKeyPath) throws(ConfigError) {
+        try require(!self.path.isEmpty, path.appending("path"),
+                    "must name the directory with the dataset files, e.g. \(dataset.defaultPath)")
+        try require(validationSize >= 0, path.appending("validation_size"),
+                    "must be 0 or more, got \(validationSize); use 0 for no validation split")
+        try require(trainSubset >= 0, path.appending("train_subset"),
+                    "must be 0 (all samples) or a positive count, got \(trainSubset)")
+        try require(testSubset >= 0, path.appending("test_subset"),
+                    "must be 0 (all samples) or a positive count, got \(testSubset)")
+        if trainSubset > 0 {
+            try require(validationSize < trainSubset, path.appending("validation_size"),
+                        "\(validationSize) validation samples leave none of the \(trainSubset) in train_subset "
+                        + "for training; lower validation_size or raise train_subset")
+        }
+    }
+}

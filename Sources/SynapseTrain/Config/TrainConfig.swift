@@ -1,0 +1,113 @@
+/// How long and how to train: the `train:` section.
+public struct TrainConfig: Codable, Equatable, Sendable {
+    /// The training loss. For classification, `mse` and `mae` compare softmax outputs with
+    /// one-hot targets (a teaching comparison; cross-entropy is the usual choice).
+    public enum Loss: String, Codable, CaseIterable, Sendable {
+        /// Softmax cross-entropy on the logits (PyTorch `nn.CrossEntropyLoss`).
+        case crossEntropy = "cross_entropy"
+        /// Mean squared error (PyTorch `nn.MSELoss`).
+        case mse
+        /// Mean absolute error (PyTorch `nn.L1Loss`).
+        case mae
+    }
+
+    /// Passes over the training set (`epochs`). Default 10; 0 means "until `max_steps`".
+    public var epochs: Int
+    /// Stop after this many optimizer steps, 0 = no limit (`max_steps`). Default 0.
+    public var maxSteps: Int
+    /// The GLOBAL batch: samples per optimizer step summed over all ranks (`batch_size`). Default 64.
+    /// Each rank takes `batchSize / worldSize`; the trainer stops early if that does not divide.
+    public var batchSize: Int
+    /// Seed of every random stream: init, data order, dropout (`seed`). Default 42.
+    public var seed: UInt64
+    /// OpenBLAS threads per rank (`threads`). Default 1, measured best when ranks fill the cores.
+    public var threads: Int
+    /// Training loss (`loss`). Default `cross_entropy`.
+    public var loss: Loss
+    /// Log training metrics every N optimizer steps (`log_every`). Default 100.
+    public var logEvery: Int
+    /// Also checkpoint every N steps, 0 = only at epoch ends and at the end (`checkpoint_every`). Default 0.
+    public var checkpointEvery: Int
+    /// Checkpoints kept on disk; older ones are deleted (`keep_checkpoints`). Default 3.
+    public var keepCheckpoints: Int
+    /// Global batch size for evaluation (`eval_batch_size`). Default 1000.
+    public var evalBatchSize: Int
+    /// Rescale gradients whose global L2 norm exceeds this, 0 = off (`grad_clip_norm`). Default 0.
+    /// Like PyTorch `clip_grad_norm_`, applied after the all-reduce, identically on every rank.
+    public var gradClipNorm: Float
+    /// Early stopping on a validation metric (`early_stopping`). Default off.
+    public var earlyStopping: EarlyStoppingConfig
+
+    /// A train section; every argument defaults to the value documented on its property.
+    public init(epochs: Int = 10, maxSteps: Int = 0, batchSize: Int = 64, seed: UInt64 = 42, threads: Int = 1,
+                loss: Loss = .crossEntropy, logEvery: Int = 100, checkpointEvery: Int = 0,
+                keepCheckpoints: Int = 3, evalBatchSize: Int = 1000, gradClipNorm: Float = 0,
+                earlyStopping: EarlyStoppingConfig = EarlyStoppingConfig()) {
+        self.epochs = epochs
+        self.maxSteps = maxSteps
+        self.batchSize = batchSize
+        self.seed = seed
+        self.threads = threads
+        self.loss = loss
+        self.logEvery = logEvery
+        self.checkpointEvery = checkpointEvery
+        self.keepCheckpoints = keepCheckpoints
+        self.evalBatchSize = evalBatchSize
+        self.gradClipNorm = gradClipNorm
+        self.earlyStopping = earlyStopping
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case epochs
+        case maxSteps = "max_steps"
+        case batchSize = "batch_size"
+        case seed, threads, loss
+        case logEvery = "log_every"
+        case checkpointEvery = "checkpoint_every"
+        case keepCheckpoints = "keep_checkpoints"
+        case evalBatchSize = "eval_batch_size"
+        case gradClipNorm = "grad_clip_norm"
+        case earlyStopping = "early_stopping"
+    }
+
+    /// Decodes the section; absent keys take their defaults.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = TrainConfig()
+        self.init(epochs: try c.decode(.epochs, or: d.epochs),
+                  maxSteps: try c.decode(.maxSteps, or: d.maxSteps),
+                  batchSize: try c.decode(.batchSize, or: d.batchSize),
+                  seed: try c.decode(.seed, or: d.seed),
+                  threads: try c.decode(.threads, or: d.threads),
+                  loss: try c.decode(.loss, or: d.loss),
+                  logEvery: try c.decode(.logEvery, or: d.logEvery),
+                  checkpointEvery: try c.decode(.checkpointEvery, or: d.checkpointEvery),
+                  keepCheckpoints: try c.decode(.keepCheckpoints, or: d.keepCheckpoints),
+                  evalBatchSize: try c.decode(.evalBatchSize, or: d.evalBatchSize),
+                  gradClipNorm: try c.decode(.gradClipNorm, or: d.gradClipNorm),
+                  earlyStopping: try c.decode(.earlyStopping, or: d.earlyStopping))
+    }
+
+    /// Checks value ranges; `path` is where this section sits (`train`).
+    func validate(at path: ConfigKeyPath) throws(ConfigError) {
+        try require(epochs >= 0, path.appending("epochs"), "must be 0 or more, got \(epochs)")
+        try require(maxSteps >= 0, path.appending("max_steps"), "must be 0 (no limit) or more, got \(maxSteps)")
+        try require(epochs > 0 || maxSteps > 0, path.appending("epochs"),
+                    "epochs and max_steps are both 0, so there is nothing to train; set epochs: 10 or max_steps: 1000")
+        try require(batchSize >= 1, path.appending("batch_size"),
+                    "must be at least 1 (the global batch over all ranks), got \(batchSize); e.g. batch_size: 64")
+        try require(threads >= 1, path.appending("threads"),
+                    "must be at least 1 (OpenBLAS threads per rank), got \(threads); "
+                    + "1 is best when ranks fill the cores")
+        try require(logEvery >= 1, path.appending("log_every"), "must be at least 1 step, got \(logEvery)")
+        try require(checkpointEvery >= 0, path.appending("checkpoint_every"),
+                    "must be 0 (epoch ends only) or a number of steps, got \(checkpointEvery)")
+        try require(keepCheckpoints >= 1, path.appending("keep_checkpoints"),
+                    "must be at least 1 (the newest checkpoint is needed to resume), got \(keepCheckpoints)")
+        try require(evalBatchSize >= 1, path.appending("eval_batch_size"),
+                    "must be at least 1, got \(evalBatchSize); e.g. eval_batch_size: 1000")
+        try require(gradClipNorm >= 0, path.appending("grad_clip_norm"),
+                    "must be 0 (off) or a positive norm, got \(gradClipNorm); e.g. grad_clip_norm: 1.0")
+        try earlyStopping.validate(at: path.appending("early_stopping"))
+    }
+}
