@@ -2,6 +2,7 @@ import Foundation
 import SynapseComm
 import SynapseMPI
 import SynapseCore
+import SynapseTrain
 
 /// Process-wide setup: the communicator (MPI when launched by mpirun or srun, otherwise a
 /// single rank without touching MPI), BLAS threads, and the way out that ends MPI properly.

@@ -21,7 +21,7 @@ extension TrainingSession {
         let configPath = loaded.path + "/config.yaml"
         var overrides: [String] = []
         if let dataPath { overrides.append("data.path=\(dataPath)") }
-        let config = try ConfigLoader.load(yaml: String(decoding: yaml, as: UTF8.self), source: configPath,
+        let config = try ConfigLoader.parse(yaml: String(decoding: yaml, as: UTF8.self), source: configPath,
                                            overrides: overrides)
         let trainer = try sync.agreeOnSuccess("loading the data and building the model") {
             try Trainer(config: config, comm: comm, runDirectory: URL(fileURLWithPath: loaded.path),
