@@ -40,6 +40,18 @@ import SynapseCore
         #expect((0..<100).map { _ in restored.next() } == (0..<100).map { _ in g.next() })
     }
 
+    @Test func corruptSavedStateIsRejected() {
+        // Three numbers, or four zeros (xoshiro would then return 0 forever), must not decode.
+        for json in [#"{"state":[1,2,3]}"#, #"{"state":[0,0,0,0]}"#, #"{"state":[1,2,3,4,5]}"#] {
+            #expect(throws: DecodingError.self, "\(json)") {
+                try JSONDecoder().decode(RandomGenerator.self, from: Data(json.utf8))
+            }
+        }
+        #expect(throws: Never.self) {
+            try JSONDecoder().decode(RandomGenerator.self, from: Data(#"{"state":[0,0,0,1]}"#.utf8))
+        }
+    }
+
     @Test func permutationIsAPermutation() {
         var g = RandomGenerator(seed: 5)
         for n in [0, 1, 2, 10, 1000] {
