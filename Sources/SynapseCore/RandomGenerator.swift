@@ -27,6 +27,25 @@ public struct RandomGenerator: RandomNumberGenerator, Codable, Equatable, Sendab
         state = s
     }
 
+    /// Restores a saved generator (checkpoints store it as `{"state": [4 numbers]}`).
+    ///
+    /// Throws `DecodingError.dataCorrupted` for a state that is not four numbers, or is all
+    /// zero (xoshiro's one fixed point: it would return 0 forever), instead of crashing or
+    /// silently producing a broken stream later.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let state = try container.decode([UInt64].self, forKey: .state)
+        guard state.count == 4, state.contains(where: { $0 != 0 }) else {
+            throw DecodingError.dataCorrupted(DecodingError.Context(
+                codingPath: container.codingPath + [CodingKeys.state],
+                debugDescription: "RandomGenerator state must be 4 unsigned 64-bit integers, not all zero; "
+                    + "got \(state). The saved generator state is corrupt: resume from another checkpoint."))
+        }
+        self.state = state
+    }
+
+    private enum CodingKeys: String, CodingKey { case state }
+
     /// Purpose tags for `init(seed:stream:)`.
     public enum Stream {
         public static let initialization: UInt64 = 1

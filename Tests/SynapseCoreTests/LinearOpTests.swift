@@ -12,6 +12,39 @@ import SynapseTestSupport
         expectClose(linear(x, weight: w, bias: b).scalars, [1.1, -1.3, 8.3])
     }
 
+    @Test func handComputedLinearGradients() {
+        // L = sum(linear(x, W, b)) with x = [[1, 2], [3, 4]], W [3, 2]:
+        // dL/dW[o, :] = Σₙ x[n, :] = [4, 6] for every output o; dL/db = N = 2 each;
+        // dL/dx[n, :] = Σₒ W[o, :] = [1 + 0.5 + 2, 0 - 1 + 3] = [3.5, 2] for every row n.
+        let x = Tensor(shape: [2, 2], values: [1, 2, 3, 4], requiresGrad: true)
+        let w = Tensor(shape: [3, 2], values: [1, 0, 0.5, -1, 2, 3], requiresGrad: true)
+        let b = Tensor(shape: [3], values: [0.1, 0.2, 0.3], requiresGrad: true)
+        sum(linear(x, weight: w, bias: b)).backward()
+        expectClose(w.grad!.scalars, [4, 6, 4, 6, 4, 6])
+        expectClose(b.grad!.scalars, [2, 2, 2])
+        expectClose(x.grad!.scalars, [3.5, 2, 3.5, 2])
+    }
+
+    @Test func linearWithoutBias() {
+        // Same x and W as above, no bias: y = [[1, -1.5, 8], ...] for the first row.
+        let x = Tensor(shape: [1, 2], values: [1, 2])
+        let w = Tensor(shape: [3, 2], values: [1, 0, 0.5, -1, 2, 3])
+        expectClose(linear(x, weight: w, bias: nil).scalars, [1, -1.5, 8])
+    }
+
+    @Test func handComputedMatmul() {
+        // [[1, 2], [3, 4]] · [[5, 6], [7, 8]] = [[1·5 + 2·7, 1·6 + 2·8], [3·5 + 4·7, 3·6 + 4·8]]
+        //                                     = [[19, 22], [43, 50]]
+        let a = Tensor(shape: [2, 2], values: [1, 2, 3, 4], requiresGrad: true)
+        let b = Tensor(shape: [2, 2], values: [5, 6, 7, 8], requiresGrad: true)
+        let c = matmul(a, b)
+        expectClose(c.scalars, [19, 22, 43, 50])
+        // L = sum(c): dL/da = 1·bᵀ → rows [5 + 6, 7 + 8] = [11, 15]; dL/db = aᵀ·1 → [[4, 4], [6, 6]].
+        sum(c).backward()
+        expectClose(a.grad!.scalars, [11, 15, 11, 15])
+        expectClose(b.grad!.scalars, [4, 4, 6, 6])
+    }
+
     @Test func gemmMatchesNaiveOracle() {
         for (transA, transB) in [(false, false), (true, false), (false, true), (true, true)] {
             let m = 5, n = 7, k = 3

@@ -472,3 +472,15 @@ extension Reference {
         ]
     )
 }
+
+/// RandomGenerator sequences computed by a Python implementation of the same algorithms.
+enum RandomReference {
+    /// xoshiro256** from state [1, 2, 3, 4]: the first 5 outputs.
+    static let xoshiroFrom1234: [UInt64] = [0x0000000000002D00, 0x0000000000000000, 0x000000005A007080, 0x10E0000000009D80, 0x10E0B61CE1009D80]
+    /// RandomGenerator(seed: 42, stream: 0): state, then the first 3 outputs.
+    static let stateSeed42Stream0: [UInt64] = [0xBDD732262FEB6E95, 0x28EFE333B266F103, 0x47526757130F9F52, 0x581CE1FF0E4AE394]
+    static let outputsSeed42Stream0: [UInt64] = [0x15780B2E0C2EC716, 0x6104D9866D113A7E, 0xAE17533239E499A1]
+    /// RandomGenerator(seed: 7, stream: 3): state, then the first 3 outputs.
+    static let stateSeed7Stream3: [UInt64] = [0x28CEB6E1EDDAD0C2, 0x90DF7BD8AEB77931, 0xCED1FF39DB554C45, 0x8CF5D38FAC285A78]
+    static let outputsSeed7Stream3: [UInt64] = [0xA4628B5B2026D23A, 0xE4650D6100308068, 0xA5EC0FC834315BD0]
+}

@@ -229,6 +229,58 @@ x = uniform((2, 3), -4.0, 4.0)
 case("bceWithLogits", "binaryCrossEntropyWithLogits(x [2, 3], t, reduction: .mean).",
      [x], bce_logits(soft), G=f32([1.0]), target=soft)
 
+# ---- RandomGenerator: xoshiro256** and the SplitMix64 seeding, in Python integers -------
+# Checkpoints save the generator state, so the exact sequence is part of the file format.
+M64 = (1 << 64) - 1
+
+
+def splitmix(x):
+    x = (x + 0x9E3779B97F4A7C15) & M64
+    z = x
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & M64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & M64
+    return x, z ^ (z >> 31)
+
+
+def seeded_state(seed, stream):
+    """RandomGenerator(seed:stream:) without extra numbers."""
+    x = (seed ^ ((stream * 0x9E3779B97F4A7C15) & M64)) & M64
+    s = []
+    for _ in range(4):
+        x, z = splitmix(x)
+        s.append(z)
+    return s
+
+
+def rotl(x, k):
+    return ((x << k) | (x >> (64 - k))) & M64
+
+
+def xoshiro_next(s):
+    """Blackman & Vigna's xoshiro256** (prng.di.unimi.it/xoshiro256starstar.c)."""
+    result = (rotl((s[1] * 5) & M64, 7) * 9) & M64
+    t = (s[1] << 17) & M64
+    s[2] ^= s[0]; s[3] ^= s[1]; s[1] ^= s[2]; s[0] ^= s[3]
+    s[2] ^= t
+    s[3] = rotl(s[3], 45)
+    return result
+
+
+def u64_lit(values):
+    return "[" + ", ".join("0x%016X" % v for v in values) + "]"
+
+
+rng_lines = []
+s = [1, 2, 3, 4]
+rng_lines.append("    /// xoshiro256** from state [1, 2, 3, 4]: the first 5 outputs.")
+rng_lines.append("    static let xoshiroFrom1234: [UInt64] = " + u64_lit([xoshiro_next(s) for _ in range(5)]))
+for seed, stream in [(42, 0), (7, 3)]:
+    st = seeded_state(seed, stream)
+    rng_lines.append(f"    /// RandomGenerator(seed: {seed}, stream: {stream}): state, then the first 3 outputs.")
+    rng_lines.append(f"    static let stateSeed{seed}Stream{stream}: [UInt64] = " + u64_lit(st))
+    rng_lines.append(f"    static let outputsSeed{seed}Stream{stream}: [UInt64] = "
+                     + u64_lit([xoshiro_next(st) for _ in range(3)]))
+
 try:  # second opinion, only when torch happens to be installed
     import torch
     import torch.nn.functional as F
@@ -247,4 +299,9 @@ print("// ReferenceTests.swift runs the Swift ops on the same inputs and compare
 print()
 print("extension Reference {")
 print("\n".join(out).rstrip())
+print("}")
+print()
+print("/// RandomGenerator sequences computed by a Python implementation of the same algorithms.")
+print("enum RandomReference {")
+print("\n".join(rng_lines))
 print("}")
