@@ -100,11 +100,9 @@ public final class TrainingSession {
         if s.test != nil || !s.stoppedBySignal { rows.append(("test", loss(s.test), pct(s.test))) }
         let status = s.stoppedBySignal ? "stopped by signal at step \(s.steps) — resume with --resume auto"
             : s.stoppedEarly ? "stopped early at step \(s.steps)" : "finished \(s.steps) steps"
-        var lines = ["", "── summary: \(config.name) ── \(status)",
-                     String(format: "%-18@ %10@  %@", "" as NSString, "loss" as NSString, "accuracy" as NSString)]
-        for (name, l, a) in rows {
-            lines.append(String(format: "%-18@ %10@  %@", name as NSString, l as NSString, a as NSString))
-        }
+        func pad(_ s: String, _ n: Int) -> String { s + String(repeating: " ", count: max(0, n - s.count)) }
+        var lines = ["", "── summary: \(config.name) ── \(status)", pad("", 19) + pad("loss", 9) + "accuracy"]
+        for (name, l, a) in rows { lines.append(pad(name, 19) + pad(l, 9) + a) }
         lines.append("time               \(formatDuration(s.seconds)) on \(comm.size) rank(s), \(Int(s.samplesPerSec)) samples/s")
         if let c = s.checkpoint { lines.append("checkpoint         \(c.path)") }
         lines.append("metrics            \(runDirectory.appendingPathComponent("metrics.jsonl").path) (and metrics.csv)")
