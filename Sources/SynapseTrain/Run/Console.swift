@@ -9,10 +9,13 @@ public struct Console: Sendable {
     /// Whether standard output is an interactive terminal (progress bar vs plain lines).
     public let isTerminal: Bool
 
-    /// A console for `rank`.
+    /// A console for `rank`. Under an MPI launcher the output is plain lines: mpirun hands
+    /// each rank a pseudo-terminal even when its own output goes to a file or a batch log.
     public init(rank: Int) {
         isRoot = rank == 0
-        isTerminal = isatty(STDOUT_FILENO) == 1
+        let env = ProcessInfo.processInfo.environment
+        let underLauncher = env["OMPI_COMM_WORLD_SIZE"] != nil || env["PMIX_RANK"] != nil
+        isTerminal = isatty(STDOUT_FILENO) == 1 && !underLauncher
     }
 
     /// Prints a line on rank 0.
