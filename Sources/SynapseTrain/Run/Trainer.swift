@@ -57,6 +57,8 @@ public final class Trainer {
     let sync: DistributedSync
     let console: Console
     let regularization: Regularization
+    /// The learning rate as a function of step and epoch (stateless, so resumes are exact).
+    public let schedule: LearningRateSchedule
 
     /// Builds the model, optimizer and data for `config` on this rank. Throws `UserError` for
     /// anything the user can fix (data files, batch size not divisible by the rank count ...).
@@ -83,6 +85,7 @@ public final class Trainer {
         self.arena = ParameterArena(parameters: model.namedParameters())
         self.optimizer = try OptimizerFactory.make(config: config.optimizer, arena: arena)
         self.regularization = try Regularization(l1: config.optimizer.l1, l2: config.optimizer.l2)
+        self.schedule = config.train.schedule.schedule(baseLearningRate: config.optimizer.lr)
     }
 
     /// Trains until the configured epochs / max_steps, a stop signal, or early stopping.
@@ -131,6 +134,7 @@ public final class Trainer {
             let epoch = state.epoch
             while state.batchInEpoch < stepsPerEpoch && state.step < totalSteps {
                 // --- one optimizer step ---
+                optimizer.learningRate = schedule.learningRate(step: state.step, epoch: epoch, totalSteps: totalSteps)
                 let batch = try data.trainBatch(epoch: epoch, index: state.batchInEpoch, globalBatch: config.train.batchSize,
                                                 rank: comm.rank, worldSize: comm.size)
                 let result = try trainStep(x: batch.inputs, labels: batch.labels, step: state.step, scratch: controlScratch)
