@@ -11,6 +11,9 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     public enum Kind: String, Codable, CaseIterable, Sendable {
         /// Multilayer perceptron: Linear → activation (→ dropout) per hidden layer, then Linear.
         case mlp
+
+        /// Whether the model reads images [N, C, H, W] rather than flat rows [N, features].
+        public var takesImages: Bool { self != .mlp }
     }
 
     /// Nonlinearity after each hidden layer (PyTorch `nn.ReLU`, `nn.Sigmoid`, `nn.Tanh`,
