@@ -30,11 +30,12 @@ public func batchNorm(_ x: Tensor, runningMean: Tensor?, runningVar: Tensor?,
     // save_mean / save_invstd) so x̂ is recomputed instead of stored.
     let stats = Tensor(uninitializedShape: [2, C])
     let mean = stats.pointer, invStd = stats.pointer + C
-    var count = Double(N * S)   // values per channel, over all replicas when synchronized
+    let count: Double   // values per channel, over all replicas when synchronized
     if training {
         count = batchStatistics(x, N: N, C: C, S: S, reducer: reducer, mean: mean, invStd: invStd, eps: eps,
                                 momentum: momentum, runningMean: runningMean, runningVar: runningVar)
     } else {
+        count = Double(N * S)
         guard let runningMean, let runningVar else {
             preconditionFailure("batchNorm: evaluation mode needs runningMean and runningVar")
         }
