@@ -62,7 +62,7 @@ let package = Package(
         .testTarget(name: "SynapseTrainTests", dependencies: [
             "SynapseTrain", "SynapseComm", "SynapseTestSupport",
         ]),
-        .testTarget(name: "SynapseCLITests", dependencies: ["SynapseTestSupport"]),
+        .testTarget(name: "SynapseCLITests", dependencies: ["synapse", "SynapseTrain", "SynapseData", "SynapseTestSupport"]),
         // Runs under mpirun from SynapseCLITests/MPICommunicatorTests (multi-rank checks and
         // the all-reduce benchmark); a test binary, not a product.
         .executableTarget(name: "mpi-probe", dependencies: ["SynapseMPI"], path: "Tests/MPIProbe"),

@@ -120,7 +120,7 @@ public final class Trainer {
                           + "(val \(data.valCount), test \(data.testCount)); \(comm.size) rank(s) × batch \(perRank) "
                           + "= global batch \(config.train.batchSize); \(totalSteps) steps")
         } else {
-            console.print("resumed at step \(state.step) (epoch \(state.epoch), batch \(state.batchInEpoch)) of \(totalSteps)")
+            console.print("resumed at step \(state.step) (epoch \(state.epoch + 1), batch \(state.batchInEpoch)) of \(totalSteps)")
         }
 
         let controlScratch = UnsafeMutableBufferPointer<Float>.allocate(capacity: 2)
