@@ -34,10 +34,13 @@ struct TrainCommand: ParsableCommand {
     var threads: Int?
 
     func run() throws {
+        // Catch SIGTERM/SIGUSR1 before anything slow (MPI start-up, data loading): a signal
+        // that arrives early must still mean "stop and checkpoint", not "die".
+        let stopSignal = StopSignal()
         var all = overrides
         if let threads { all.append("train.threads=\(threads)") }
         let session = try TrainingSession(configPath: config, overrides: all, runDirectory: runDir,
-                                          resume: resume, comm: try Runtime.communicator())
+                                          resume: resume, comm: try Runtime.communicator(), stopSignal: stopSignal)
         Runtime.configureThreads(session.config.train.threads, ranks: session.comm.size, rank: session.comm.rank)
         let summary = try session.run()
         if summary.stoppedBySignal {
