@@ -139,10 +139,12 @@ private func copyShiftedPlane(_ plane: UnsafePointer<Float>, rowOffset: Int, col
     let first = rows.lowerBound * W + columns.lowerBound      // first valid entry of the row
     let end = (rows.upperBound - 1) * W + columns.upperBound  // one past the last
     (row + first).update(from: plane + first + rowOffset * W + colOffset, count: end - first)
-    for oh in rows {
-        let r = row + oh * W
-        for ow in 0..<columns.lowerBound { r[ow] = 0 }
-        for ow in columns.upperBound..<W { r[ow] = 0 }
+    // Column by column: a loop of 1–2 stores per row would be compiled into a memset call each.
+    for ow in 0..<columns.lowerBound {
+        for oh in rows { row[oh * W + ow] = 0 }
+    }
+    for ow in columns.upperBound..<W {
+        for oh in rows { row[oh * W + ow] = 0 }
     }
 }
 
