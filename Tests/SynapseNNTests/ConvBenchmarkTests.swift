@@ -45,7 +45,11 @@ struct ConvBenchmarkTests {
             crossEntropy(logits: model(x), labels: labels).backward()
         }
         print("LeNet fwd+bwd, batch \(batch), 1 thread: \(ms(step)) ms/step, \(Int(Double(batch) / step)) samples/s")
+    }
 
+    @Test func convLayersAlone() {
+        BLAS.threads = 1
+        var rng = RandomGenerator(seed: 5)
         // Each conv layer alone (forward + backward of sum(y ⊙ g)), with its GEMM FLOPs:
         // forward and dW 2·N·Cout·K·P each, dX the same again when the input needs it.
         for (name, cin, cout, hw, inputNeedsGrad) in [("conv1", 1, 16, 28, false), ("conv2", 16, 32, 14, true)] {
