@@ -73,25 +73,42 @@ public final class SGD: Optimizer {
     public var stateBuffers: [OptimizerStateBuffer] { momentumBuffer.map { [$0] } ?? [] }
 
     /// One SGD update of every trainable parameter (see the type's documentation).
+    ///
+    /// The rule is split into one branch-free loop per case (first step, Nesterov, plain
+    /// momentum, no momentum) so that each loop vectorizes: with the choices inside the loop
+    /// the update ran 5× slower, a quarter of a whole MLP training step.
     public func step() {
-        let lr = learningRate, mu = momentum, tau = dampening, wd = weightDecay, nesterov = nesterov
+        let lr = learningRate, mu = momentum, keep = 1 - dampening, wd = weightDecay
         let isFirstStep = stepCount == 0
         stepCount += 1
         for range in arena.trainableRanges {
+            let n = range.count
             let theta = arena.values.baseAddress! + range.lowerBound
             let grad = arena.grads.baseAddress! + range.lowerBound
             guard let b = momentumBuffer?.pointer(at: range.lowerBound) else {
-                for i in 0..<range.count {
-                    let g = wd != 0 ? grad[i] + wd * theta[i] : grad[i]
-                    theta[i] -= lr * g
+                if wd == 0 {
+                    for i in 0..<n { theta[i] -= lr * grad[i] }
+                } else {
+                    for i in 0..<n { theta[i] -= lr * (grad[i] + wd * theta[i]) }
                 }
                 continue
             }
-            for i in 0..<range.count {
-                var g = wd != 0 ? grad[i] + wd * theta[i] : grad[i]
-                b[i] = isFirstStep ? g : mu * b[i] + (1 - tau) * g
-                g = nesterov ? g + mu * b[i] : b[i]
-                theta[i] -= lr * g
+            // d_p = g + wd·θ;  b = d_p (first step) or μ·b + (1 − τ)·d_p;  θ −= lr·(d_p + μ·b | b)
+            switch (isFirstStep, nesterov, wd == 0) {
+            case (true, true, _):
+                for i in 0..<n { let g = grad[i] + wd * theta[i]; b[i] = g; theta[i] -= lr * (g + mu * g) }
+            case (true, false, _):
+                for i in 0..<n { let g = grad[i] + wd * theta[i]; b[i] = g; theta[i] -= lr * g }
+            case (false, true, true):
+                for i in 0..<n { let g = grad[i]; let m = mu * b[i] + keep * g; b[i] = m; theta[i] -= lr * (g + mu * m) }
+            case (false, true, false):
+                for i in 0..<n {
+                    let g = grad[i] + wd * theta[i]; let m = mu * b[i] + keep * g; b[i] = m; theta[i] -= lr * (g + mu * m)
+                }
+            case (false, false, true):
+                for i in 0..<n { let m = mu * b[i] + keep * grad[i]; b[i] = m; theta[i] -= lr * m }
+            case (false, false, false):
+                for i in 0..<n { let g = grad[i] + wd * theta[i]; let m = mu * b[i] + keep * g; b[i] = m; theta[i] -= lr * m }
             }
         }
     }
