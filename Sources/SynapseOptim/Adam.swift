@@ -96,9 +96,11 @@ final class AdamMoments {
             let grad = arena.grads.baseAddress! + range.lowerBound
             let m = expAvg.pointer(at: range.lowerBound)
             let v = expAvgSq.pointer(at: range.lowerBound)
+            // No branches in the loop, so it vectorizes: with no decay, shrink = 1 and
+            // l2Penalty = 0 leave θ and g unchanged (exactly, for finite values).
             for i in 0..<range.count {
-                if decoupledDecay != 0 { theta[i] *= shrink }
-                let g = l2Penalty != 0 ? grad[i] + l2Penalty * theta[i] : grad[i]
+                theta[i] *= shrink
+                let g = grad[i] + l2Penalty * theta[i]
                 m[i] = beta1 * m[i] + (1 - beta1) * g
                 v[i] = beta2 * v[i] + (1 - beta2) * g * g
                 let denominator = v[i].squareRoot() / biasCorrection2Sqrt + eps
