@@ -46,8 +46,8 @@ public enum ModelFactory {
 
     /// A convolutional network: for each entry of `config.conv`, a block
     /// conv(k×k, same padding) → [batch norm] → activation → [residual blocks] → 2×2 pool →
-    /// [Dropout2d]; then flatten and the fully connected layers of `config.hidden` (with
-    /// dropout) and the classifier.
+    /// [Dropout2d]; then flatten, dropout, and the fully connected layers of `config.hidden`
+    /// (each followed by dropout) and the classifier.
     /// - Shape: [N, C, H, W] → [N, outputSize].
     public static func cnn(config c: ModelConfig, inputShape: [Int], outputSize: Int,
                            rng: inout RandomGenerator) throws -> Sequential {
@@ -73,6 +73,7 @@ public enum ModelFactory {
             channels = out; H /= 2; W /= 2
         }
         layers.append(("flatten", Flatten()))
+        if c.dropout > 0 { layers.append(("drop0", Dropout(p: c.dropout))) }   // on the flattened features
         let head = try mlp(inputSize: channels * H * W, hidden: c.hidden, outputSize: outputSize, activation: act,
                            dropout: c.dropout, initializer: c.initializer, rng: &rng)
         layers += head.children.map { ($0.name, $0.module) }
