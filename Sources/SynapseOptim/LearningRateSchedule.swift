@@ -23,6 +23,10 @@ public struct LearningRateSchedule: Sendable, Equatable {
         /// since warmup, T = total steps minus warmup (PyTorch `CosineAnnealingLR`, stepped per
         /// optimizer step). Reference: Loshchilov & Hutter, SGDR, arXiv:1608.03983.
         case cosine(minLearningRate: Float)
+        /// The base rate times a factor that `ReduceOnPlateau` lowers when the validation
+        /// loss stops improving (PyTorch `ReduceLROnPlateau`); the factor is passed to
+        /// `learningRate(step:epoch:totalSteps:plateauFactor:)`.
+        case plateau
     }
 
     /// Rate before any decay.
@@ -42,13 +46,16 @@ public struct LearningRateSchedule: Sendable, Equatable {
 
     /// The rate for optimizer step `step` (0-based) in epoch `epoch` (0-based) of a run of
     /// `totalSteps` steps.
-    public func learningRate(step: Int, epoch: Int, totalSteps: Int) -> Float {
+    /// `plateauFactor` is the current factor of a `.plateau` schedule (1 otherwise).
+    public func learningRate(step: Int, epoch: Int, totalSteps: Int, plateauFactor: Float = 1) -> Float {
         if step < warmupSteps {
             return baseLearningRate * Float(step + 1) / Float(warmupSteps)
         }
         switch kind {
         case .constant:
             return baseLearningRate
+        case .plateau:
+            return baseLearningRate * plateauFactor
         case .step(let size, let gamma):
             return baseLearningRate * powf(gamma, Float(epoch / max(size, 1)))
         case .multiStep(let milestones, let gamma):
@@ -58,5 +65,40 @@ public struct LearningRateSchedule: Sendable, Equatable {
             let t = Float(min(step - warmupSteps, span)) / Float(span)
             return minLR + (baseLearningRate - minLR) * (1 + cosf(Float.pi * t)) / 2
         }
+    }
+}
+
+/// The state of a reduce-on-plateau schedule (PyTorch `ReduceLROnPlateau`, mode "min",
+/// threshold_mode "rel"): after `patience` validations without the loss improving by more than
+/// `threshold` (relative), the rate is multiplied by `factor`, never going below `minLearningRate`.
+///
+/// It changes only from all-reduced validation losses, which every rank sees identically, so
+/// every rank lowers the rate at the same epoch; its state is saved in checkpoints.
+public struct ReduceOnPlateau: Codable, Sendable, Equatable {
+    /// Multiplier applied to the base rate so far.
+    public private(set) var factorSoFar: Float = 1
+    /// Best validation loss seen.
+    public private(set) var best: Double = .infinity
+    /// Validations since the last improvement.
+    public private(set) var badEpochs = 0
+
+    /// A fresh state (factor 1).
+    public init() {}
+
+    /// Records a validation loss; returns whether the rate was lowered.
+    public mutating func record(loss: Double, factor: Float, patience: Int, threshold: Double = 1e-4,
+                                baseLearningRate: Float, minLearningRate: Float) -> Bool {
+        if loss < best * (1 - threshold) {
+            best = loss
+            badEpochs = 0
+            return false
+        }
+        badEpochs += 1
+        guard badEpochs > patience else { return false }
+        badEpochs = 0
+        let floor = baseLearningRate > 0 ? minLearningRate / baseLearningRate : 0
+        let next = max(factorSoFar * factor, floor)
+        defer { factorSoFar = next }
+        return next < factorSoFar
     }
 }

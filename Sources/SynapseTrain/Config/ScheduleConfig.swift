@@ -6,6 +6,7 @@ import SynapseOptim
 /// schedule: { name: cosine, warmup_steps: 200, min_lr: 0 }
 /// schedule: { name: step, step_size: 5, gamma: 0.1 }        # epochs
 /// schedule: { name: multistep, milestones: [10, 15], gamma: 0.1 }
+/// schedule: { name: plateau, patience: 2, gamma: 0.5, min_lr: 1.0e-4 }   # on validation loss
 /// ```
 public struct ScheduleConfig: Codable, Equatable, Sendable {
     /// The decay after warmup.
@@ -18,30 +19,36 @@ public struct ScheduleConfig: Codable, Equatable, Sendable {
         case multistep
         /// Cosine annealing to `min_lr` over the run, per step (PyTorch CosineAnnealingLR).
         case cosine
+        /// Multiply by gamma when the validation loss has not improved for `patience`
+        /// epochs, down to `min_lr` (PyTorch ReduceLROnPlateau); needs data.validation_size > 0.
+        case plateau
     }
 
     /// The decay (`name`). Default `constant`.
     public var name: Name
     /// Steps of linear warmup from lr/warmup_steps up to lr (`warmup_steps`). Default 0.
     public var warmupSteps: Int
-    /// Final rate of the cosine schedule (`min_lr`). Default 0.
+    /// Final rate of the cosine schedule, floor of the plateau schedule (`min_lr`). Default 0.
     public var minLR: Float
     /// Epochs between decays of the step schedule (`step_size`). Default 10.
     public var stepSize: Int
-    /// Decay factor of step and multistep (`gamma`). Default 0.1.
+    /// Decay factor of step, multistep and plateau (`gamma`). Default 0.1.
     public var gamma: Float
     /// Epochs at which multistep decays (`milestones`). Default [].
     public var milestones: [Int]
+    /// plateau: validations without improvement before the rate is lowered (`patience`). Default 2.
+    public var patience: Int
 
     /// A schedule section; every argument defaults to the value documented on its property.
     public init(name: Name = .constant, warmupSteps: Int = 0, minLR: Float = 0, stepSize: Int = 10,
-                gamma: Float = 0.1, milestones: [Int] = []) {
+                gamma: Float = 0.1, milestones: [Int] = [], patience: Int = 2) {
         self.name = name
         self.warmupSteps = warmupSteps
         self.minLR = minLR
         self.stepSize = stepSize
         self.gamma = gamma
         self.milestones = milestones
+        self.patience = patience
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
@@ -49,7 +56,7 @@ public struct ScheduleConfig: Codable, Equatable, Sendable {
         case warmupSteps = "warmup_steps"
         case minLR = "min_lr"
         case stepSize = "step_size"
-        case gamma, milestones
+        case gamma, milestones, patience
     }
 
     /// Decodes the section; absent keys take their defaults.
@@ -61,7 +68,8 @@ public struct ScheduleConfig: Codable, Equatable, Sendable {
                   minLR: try c.decode(.minLR, or: d.minLR),
                   stepSize: try c.decode(.stepSize, or: d.stepSize),
                   gamma: try c.decode(.gamma, or: d.gamma),
-                  milestones: try c.decode(.milestones, or: d.milestones))
+                  milestones: try c.decode(.milestones, or: d.milestones),
+                  patience: try c.decode(.patience, or: d.patience))
     }
 
     /// Checks value ranges; `path` is where this section sits (`train.schedule`).
@@ -70,6 +78,7 @@ public struct ScheduleConfig: Codable, Equatable, Sendable {
         try require(minLR >= 0 && minLR.isFinite, path.appending("min_lr"), "must be 0 or more, got \(minLR)")
         try require(stepSize >= 1, path.appending("step_size"), "must be at least 1 epoch, got \(stepSize)")
         try require(gamma > 0 && gamma <= 1, path.appending("gamma"), "must be in (0, 1], got \(gamma); e.g. gamma: 0.1")
+        try require(patience >= 0, path.appending("patience"), "must be 0 or more epochs, got \(patience)")
         try require(milestones.allSatisfy { $0 >= 1 } && milestones == milestones.sorted(), path.appending("milestones"),
                     "must be increasing epoch numbers ≥ 1, got \(milestones); e.g. milestones: [10, 15]")
     }
@@ -81,6 +90,7 @@ public struct ScheduleConfig: Codable, Equatable, Sendable {
         case .step: .step(stepSize: stepSize, gamma: gamma)
         case .multistep: .multiStep(milestones: milestones, gamma: gamma)
         case .cosine: .cosine(minLearningRate: minLR)
+        case .plateau: .plateau
         }
         return LearningRateSchedule(baseLearningRate: lr, kind: kind, warmupSteps: warmupSteps)
     }

@@ -144,7 +144,8 @@ public final class Trainer {
             let epoch = state.epoch
             while state.batchInEpoch < stepsPerEpoch && state.step < totalSteps {
                 // --- one optimizer step ---
-                optimizer.learningRate = schedule.learningRate(step: state.step, epoch: epoch, totalSteps: totalSteps)
+                optimizer.learningRate = schedule.learningRate(step: state.step, epoch: epoch, totalSteps: totalSteps,
+                                                               plateauFactor: state.plateau.factorSoFar)
                 let batch = try data.trainBatch(epoch: epoch, index: state.batchInEpoch, globalBatch: config.train.batchSize,
                                                 rank: comm.rank, worldSize: comm.size)
                 let result = try trainStep(x: batch.inputs, labels: batch.labels, step: state.step, scratch: controlScratch)
@@ -199,6 +200,12 @@ public final class Trainer {
                                                    accuracy: val.accuracy, lr: Double(optimizer.learningRate),
                                                    samplesPerSec: nil, elapsedSec: state.elapsedBefore + Date().timeIntervalSince(start)))
                     console.print("epoch \(state.epoch): val loss \(String(format: "%.4f", val.loss)) accuracy \(String(format: "%.2f", 100 * val.accuracy)) %")
+                    let s = config.train.schedule
+                    if s.name == .plateau && state.plateau.record(loss: val.loss, factor: s.gamma, patience: s.patience,
+                                                                  baseLearningRate: config.optimizer.lr, minLearningRate: s.minLR) {
+                        console.print("validation loss has not improved for \(s.patience + 1) epochs: learning rate × \(s.gamma) "
+                                      + "→ \(config.optimizer.lr * state.plateau.factorSoFar)")
+                    }
                     if state.recordValidation(val, epoch: state.epoch, config: config.train.earlyStopping) {
                         io.rememberBest()
                     }

@@ -1,3 +1,5 @@
+import SynapseOptim
+
 /// Where a run stands: everything besides parameters and optimizer state that a resumed run
 /// needs to continue exactly (saved in each checkpoint's state.json).
 public struct TrainingProgress: Codable, Sendable, Equatable {
@@ -22,6 +24,8 @@ public struct TrainingProgress: Codable, Sendable, Equatable {
     /// Global sums of the training log interval the checkpoint cut short: loss·samples,
     /// correct, samples, seconds (nil when the checkpoint fell on a log boundary).
     public var openInterval: [Double]? = nil
+    /// State of a reduce-on-plateau schedule (factor 1 for other schedules).
+    public var plateau = ReduceOnPlateau()
 
     /// Creates the state of a fresh run.
     public init() {}
