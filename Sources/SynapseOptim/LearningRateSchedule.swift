@@ -77,8 +77,8 @@ public struct LearningRateSchedule: Sendable, Equatable {
 public struct ReduceOnPlateau: Codable, Sendable, Equatable {
     /// Multiplier applied to the base rate so far.
     public private(set) var factorSoFar: Float = 1
-    /// Best validation loss seen.
-    public private(set) var best: Double = .infinity
+    /// Best validation loss seen (nil before the first; JSON has no infinity).
+    public private(set) var best: Double? = nil
     /// Validations since the last improvement.
     public private(set) var badEpochs = 0
 
@@ -88,7 +88,7 @@ public struct ReduceOnPlateau: Codable, Sendable, Equatable {
     /// Records a validation loss; returns whether the rate was lowered.
     public mutating func record(loss: Double, factor: Float, patience: Int, threshold: Double = 1e-4,
                                 baseLearningRate: Float, minLearningRate: Float) -> Bool {
-        if loss < best * (1 - threshold) {
+        if best.map({ loss < $0 * (1 - threshold) }) ?? true {
             best = loss
             badEpochs = 0
             return false
