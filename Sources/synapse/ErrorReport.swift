@@ -6,7 +6,7 @@ import SynapseTrain
 enum ErrorReport {
     /// Whether the error is one of Synapse's own (as opposed to an argument-parsing error).
     static func isKnown(_ error: Error) -> Bool {
-        error is any UserFacingError || error is TrainingFailure || error is SilentStop
+        error is any UserFacingError || error is TrainingFailure || error is SilentStop || error is AgreedFailure
     }
 
     /// Prints the error and returns the exit status: 2 for bad input, 1 for failures.
@@ -25,10 +25,11 @@ enum ErrorReport {
     /// normally): input errors and failures the ranks agreed on. Anything else (an MPI error,
     /// an I/O error on one rank) may leave other ranks in a collective: abort the job instead.
     static func isAgreedByAllRanks(_ error: Error) -> Bool {
-        error is SilentStop || error is TrainingFailure || error is any UserFacingError
+        error is SilentStop || error is TrainingFailure || error is any UserFacingError || error is AgreedFailure
     }
 
     static func status(for error: Error) -> Int32 {
-        error is any UserFacingError ? ExitStatus.userError.rawValue : ExitStatus.failure.rawValue
+        if let agreed = error as? AgreedFailure { return status(for: agreed.underlying) }
+        return error is any UserFacingError ? ExitStatus.userError.rawValue : ExitStatus.failure.rawValue
     }
 }

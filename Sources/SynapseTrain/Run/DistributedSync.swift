@@ -96,7 +96,7 @@ extension DistributedSync {
         switch result {
         case .failure(let error):
             if comm.rank != 0 && failed.contains(0) { throw SilentStop(underlying: error) }
-            throw error
+            throw AgreedFailure(underlying: error)
         case .success(let value):
             guard !failed.isEmpty else { return value }
             if comm.rank == 0 {
@@ -113,6 +113,14 @@ extension DistributedSync {
     public func agreed(_ error: Error) -> Error {
         comm.rank == 0 ? error : SilentStop(underlying: error)
     }
+}
+
+/// An error every rank knows about (it went through `agreeOnSuccess`), so all ranks can
+/// leave normally (MPI finalized, no abort). Prints and exits like the error it wraps.
+public struct AgreedFailure: Error, CustomStringConvertible {
+    /// The error this rank saw.
+    public let underlying: any Error
+    public var description: String { String(describing: underlying) }
 }
 
 /// Stops this rank without printing: another rank reports the problem.
