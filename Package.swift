@@ -62,8 +62,7 @@ let package = Package(
         .testTarget(name: "SynapseTrainTests", dependencies: [
             "SynapseTrain", "SynapseComm", "SynapseTestSupport",
         ]),
-        // The distributed end-to-end tests read checkpoints with SynapseTrain's SafeTensorsFile.
-        .testTarget(name: "SynapseCLITests", dependencies: ["SynapseTestSupport", "SynapseTrain"]),
+        .testTarget(name: "SynapseCLITests", dependencies: ["synapse", "SynapseTrain", "SynapseData", "SynapseTestSupport"]),
         // Runs under mpirun from SynapseCLITests/MPICommunicatorTests (multi-rank checks and
         // the all-reduce benchmark); a test binary, not a product.
         .executableTarget(name: "mpi-probe", dependencies: ["SynapseMPI"], path: "Tests/MPIProbe"),

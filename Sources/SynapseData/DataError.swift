@@ -34,14 +34,14 @@ public enum DataError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(path): the gzip file is corrupt or truncated (\(reason)); "
                 + "download or reinstall it (a complete file passes `gzip -t`)"
         case .invalidIDXHeader(let path, let reason):
-            return "\(path): not a valid IDX file: \(reason)"
+            return "\(path): not a valid IDX file: \(reason); " + damagedFileHint
         case .unsupportedIDXDataType(let path, let found):
             return "\(path): IDX element type 0x\(hex(found)) (\(IDXArray.typeName(found))) is not "
                 + "supported; only 0x08 (unsigned byte, as in MNIST and Fashion-MNIST) is"
         case .idxSizeMismatch(let path, let shape, let expected, let actual):
             let what = actual < expected ? "truncated" : "has trailing bytes"
             return "\(path): IDX data \(what): dimensions \(shape) need \(expected) data bytes "
-                + "after the header, the file has \(actual)"
+                + "after the header, the file has \(actual); " + damagedFileHint
         case .datasetNotFound(let dataset, let missing, let tried, let hint):
             return "\(dataset): cannot find \(missing); tried "
                 + tried.joined(separator: ", ") + ". " + hint
@@ -52,6 +52,9 @@ public enum DataError: Error, Equatable, Sendable, CustomStringConvertible {
         }
     }
 }
+
+/// How to fix a damaged data file: the same advice for every kind of damage.
+private let damagedFileHint = "the file is damaged or incomplete: download it again, or reinstall the package that provides it (e.g. apt-get install --reinstall dataset-fashion-mnist)"
 
 /// Two lowercase hexadecimal digits.
 func hex(_ byte: UInt8) -> String {

@@ -53,6 +53,8 @@ public final class DataLoader {
     public let layout: InputLayout
     /// Pixel normalization applied while the batch is built.
     public let normalization: Normalization
+    /// Random transformations of training images (identity for evaluation).
+    public let augmentation: Augmentation
 
     private let table: [Float]               // normalized value of each byte
     private let fullInputs: Tensor           // [B, ...]
@@ -66,7 +68,8 @@ public final class DataLoader {
     /// - Throws: `DataError.invalidSetting` if `batchSize` < 1, or if dropping the last
     ///   partial batch would leave no batch at all.
     public init(dataset: ImageDataset, sampler: DistributedSampler, batchSize: Int,
-                normalization: Normalization, dropLastBatch: Bool = false, layout: InputLayout = .flat) throws {
+                normalization: Normalization, dropLastBatch: Bool = false, layout: InputLayout = .flat,
+                augmentation: Augmentation = Augmentation()) throws {
         guard batchSize >= 1 else {
             throw DataError.invalidSetting("batch size per rank is \(batchSize); it must be at least 1")
         }
@@ -84,6 +87,7 @@ public final class DataLoader {
         self.dropLastBatch = dropLastBatch
         self.layout = layout
         self.normalization = normalization
+        self.augmentation = augmentation
         self.table = normalization.lookupTable()
 
         let sampleShape = layout == .flat ? [dataset.featureCount] : dataset.imageShape
@@ -120,16 +124,16 @@ public final class DataLoader {
         let isShort = B < batchSize
         let inputs = isShort ? lastInputs! : fullInputs
         if isShort {
-            fill(inputs, &lastLabels, from: start)
+            fill(inputs, &lastLabels, from: start, epoch: epoch)
         } else {
-            fill(inputs, &fullLabels, from: start)
+            fill(inputs, &fullLabels, from: start, epoch: epoch)
         }
         let realCount = min(B, max(0, sampler.realSampleCount - start))
         return Batch(index: index, inputs: inputs, labels: isShort ? lastLabels : fullLabels, realCount: realCount)
     }
 
     /// Writes shard positions [start, start + labels.count) into `inputs` and `labels`.
-    private func fill(_ inputs: Tensor, _ labels: inout [Int32], from start: Int) {
+    private func fill(_ inputs: Tensor, _ labels: inout [Int32], from start: Int, epoch: Int) {
         let F = dataset.featureCount
         let out = inputs.pointer  // [B, F]
         shard.withUnsafeBufferPointer { shard in
@@ -141,7 +145,14 @@ public final class DataLoader {
                                 let sample = shard[start + row]
                                 let src = pixels.baseAddress! + sample * F
                                 let dst = out + row * F
-                                for j in 0..<F { dst[j] = table[Int(src[j])] }
+                                if augmentation.isIdentity {
+                                    for j in 0..<F { dst[j] = table[Int(src[j])] }
+                                } else {
+                                    // Seeded per (seed, epoch, sample): the same on any rank count.
+                                    var rng = RandomGenerator(seed: sampler.seed, stream: RandomGenerator.Stream.augmentation,
+                                                              UInt64(epoch), UInt64(sample))
+                                    augmentation.apply(src: src, dst: dst, shape: dataset.imageShape, table: table, rng: &rng)
+                                }
                                 labels[row] = allLabels[sample]
                             }
                         }

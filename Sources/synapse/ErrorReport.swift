@@ -16,7 +16,7 @@ enum ErrorReport {
             return silent.underlying.map(status(for:)) ?? ExitStatus.failure.rawValue
         }
         let rank = Runtime.rankIfStarted
-        let text = (error as? CustomStringConvertible)?.description ?? "\(error)"
+        let text = String(describing: error)   // the description of our errors
         FileHandle.standardError.write(Data(("error: " + (rank > 0 ? "rank \(rank): " : "") + text + "\n").utf8))
         return status(for: error)
     }

@@ -24,12 +24,13 @@ struct Synapse: ParsableCommand {
             var command = try parseAsRoot()
             try command.run()
             status = ExitStatus.success.rawValue
-        } catch let error as CleanExit {
-            // --help, --version
-            print(fullMessage(for: error))
-            status = 0
         } catch let error as ExitCode {
             status = error.rawValue
+        } catch where !ErrorReport.isKnown(error) && exitCode(for: error) == .success {
+            // --help, `help <subcommand>`: ArgumentParser wraps these in its own (internal)
+            // error type, not CleanExit, so ask it for the exit code instead of matching types.
+            print(fullMessage(for: error))
+            status = ExitStatus.success.rawValue
         } catch where !ErrorReport.isKnown(error) && exitCode(for: error) == .validationFailure {
             // ArgumentParser's own usage errors: unknown flag, missing argument ...
             FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))

@@ -46,8 +46,8 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
-        // Catch SIGTERM/SIGUSR1 before anything slow (MPI start, data loading): a preemption
-        // signal that arrives during start-up must request a checkpoint, not kill the rank.
+        // Catch SIGTERM/SIGUSR1 before anything slow (MPI start-up, data loading): a signal
+        // that arrives early must still mean "stop and checkpoint", not "die".
         let stopSignal = StopSignal()
         var all = overrides
         if let threads { all.append("train.threads=\(threads)") }

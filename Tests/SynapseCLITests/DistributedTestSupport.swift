@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import SynapseTestSupport
 import SynapseTrain
 
 /// End-to-end tests of data-parallel training: the real `synapse` binary under a real
@@ -35,17 +36,8 @@ final class DistributedJob {
         .split(separator: ":").map { "\($0)/mpirun" }
         .first { FileManager.default.isExecutableFile(atPath: $0) }
 
-    /// The built `synapse`: next to the test runner (same configuration), else in this
-    /// package's .build/release or .build/debug.
-    static let synapse: String? = {
-        var dirs: [URL] = []
-        if let runner = Bundle.main.executableURL { dirs.append(runner.deletingLastPathComponent()) }
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent()
-        dirs += ["release", "debug"].map { root.appendingPathComponent(".build/\($0)") }
-        return dirs.map { $0.appendingPathComponent("synapse").path }
-            .first { FileManager.default.isExecutableFile(atPath: $0) }
-    }()
+    /// The built `synapse` (found as the other end-to-end tests find it).
+    static let synapse: String? = ProcessRunner.builtProduct(named: "synapse")?.path
 
     /// Whether the Debian Fashion-MNIST files the fixture config names are installed.
     static let hasFashionMNIST = FileManager.default.fileExists(

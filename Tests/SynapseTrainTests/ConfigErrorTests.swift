@@ -138,11 +138,11 @@ private func expectConfigError(_ yaml: String, overrides: [String] = [], kind: C
     @Test func unknownEnumValuesListTheChoices() {
         expectConfigError("model: {activation: swish}\n", kind: .invalidValue, key: "model.activation",
                           contains: ["unknown value 'swish'", "relu, sigmoid, tanh, leaky_relu, gelu"])
-        expectConfigError("model: {kind: cnn}\n", kind: .invalidValue, key: "model.kind", contains: ["mlp"])
+        expectConfigError("model: {kind: transformer}\n", kind: .invalidValue, key: "model.kind", contains: ["mlp, cnn"])
         expectConfigError("model: {init: kaiming}\n", kind: .invalidValue, key: "model.init",
                           contains: ["default, he_uniform, he_normal, xavier_uniform, xavier_normal"])
-        expectConfigError("data: {dataset: cifar10}\n", kind: .invalidValue, key: "data.dataset",
-                          contains: ["fashion-mnist, mnist"])
+        expectConfigError("data: {dataset: imagenet}\n", kind: .invalidValue, key: "data.dataset",
+                          contains: ["fashion-mnist, mnist, cifar10"])
         expectConfigError("train: {loss: hinge}\n", kind: .invalidValue, key: "train.loss",
                           contains: ["cross_entropy, mse, mae"])
         expectConfigError("train: {early_stopping: {metric: acc}}\n", kind: .invalidValue,

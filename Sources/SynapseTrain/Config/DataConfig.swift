@@ -6,12 +6,15 @@ public struct DataConfig: Codable, Equatable, Sendable {
         case fashionMNIST = "fashion-mnist"
         /// LeCun's handwritten digits, same file format.
         case mnist
+        /// CIFAR-10 in its binary format (not packaged by Debian; see `CIFAR10`).
+        case cifar10
 
         /// Where Debian (or a user following its layout) puts the files.
         public var defaultPath: String {
             switch self {
             case .fashionMNIST: "/usr/share/datasets/fashion-mnist"
             case .mnist: "/usr/share/datasets/mnist"
+            case .cifar10: "data/cifar-10-batches-bin"
             }
         }
     }
@@ -30,16 +33,20 @@ public struct DataConfig: Codable, Equatable, Sendable {
     public var trainSubset: Int
     /// Use only the first N test samples, 0 = all (`test_subset`).
     public var testSubset: Int
+    /// Random transformations of training images (`augment`). Default none.
+    public var augment: AugmentConfig
 
     /// A data section; every argument defaults to the value documented on its property.
     public init(dataset: Dataset = .fashionMNIST, path: String? = nil, validationSize: Int = 5000,
-                normalize: Bool = true, trainSubset: Int = 0, testSubset: Int = 0) {
+                normalize: Bool = true, trainSubset: Int = 0, testSubset: Int = 0,
+                augment: AugmentConfig = AugmentConfig()) {
         self.dataset = dataset
         self.path = path ?? dataset.defaultPath
         self.validationSize = validationSize
         self.normalize = normalize
         self.trainSubset = trainSubset
         self.testSubset = testSubset
+        self.augment = augment
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
@@ -48,6 +55,7 @@ public struct DataConfig: Codable, Equatable, Sendable {
         case normalize
         case trainSubset = "train_subset"
         case testSubset = "test_subset"
+        case augment
     }
 
     /// Decodes the section; absent keys take their defaults (`path` after `dataset`).
@@ -59,7 +67,8 @@ public struct DataConfig: Codable, Equatable, Sendable {
                   validationSize: try c.decode(.validationSize, or: d.validationSize),
                   normalize: try c.decode(.normalize, or: d.normalize),
                   trainSubset: try c.decode(.trainSubset, or: d.trainSubset),
-                  testSubset: try c.decode(.testSubset, or: d.testSubset))
+                  testSubset: try c.decode(.testSubset, or: d.testSubset),
+                  augment: try c.decode(.augment, or: d.augment))
     }
 
     /// Checks value ranges; `path` is where this section sits (`data`).
@@ -72,10 +81,40 @@ public struct DataConfig: Codable, Equatable, Sendable {
                     "must be 0 (all samples) or a positive count, got \(trainSubset)")
         try require(testSubset >= 0, path.appending("test_subset"),
                     "must be 0 (all samples) or a positive count, got \(testSubset)")
+        try require(augment.cropPadding >= 0, path.appending("augment").appending("crop_padding"),
+                    "must be 0 (off) or a number of pixels, got \(augment.cropPadding); e.g. crop_padding: 2")
         if trainSubset > 0 {
             try require(validationSize < trainSubset, path.appending("validation_size"),
                         "\(validationSize) validation samples leave none of the \(trainSubset) in train_subset "
                         + "for training; lower validation_size or raise train_subset")
         }
+    }
+}
+
+/// Random transformations of training images: `data.augment:`. Evaluation never augments.
+public struct AugmentConfig: Codable, Equatable, Sendable {
+    /// Pad every side by this many black pixels, then crop a random window of the original
+    /// size (`crop_padding`; torchvision RandomCrop). Default 0 = off.
+    public var cropPadding: Int
+    /// Mirror left–right with probability ½ (`horizontal_flip`; torchvision RandomHorizontalFlip). Default false.
+    public var horizontalFlip: Bool
+
+    /// An augment section; every argument defaults to the value documented on its property.
+    public init(cropPadding: Int = 0, horizontalFlip: Bool = false) {
+        self.cropPadding = cropPadding
+        self.horizontalFlip = horizontalFlip
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case cropPadding = "crop_padding"
+        case horizontalFlip = "horizontal_flip"
+    }
+
+    /// Decodes the section; absent keys take their defaults.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = AugmentConfig()
+        self.init(cropPadding: try c.decode(.cropPadding, or: d.cropPadding),
+                  horizontalFlip: try c.decode(.horizontalFlip, or: d.horizontalFlip))
     }
 }

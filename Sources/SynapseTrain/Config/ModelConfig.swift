@@ -11,6 +11,12 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     public enum Kind: String, Codable, CaseIterable, Sendable {
         /// Multilayer perceptron: Linear → activation (→ dropout) per hidden layer, then Linear.
         case mlp
+        /// Convolutional network: conv blocks (conv → [batch norm] → activation → [residual
+        /// blocks] → pool), then flatten and fully connected layers of widths `hidden`.
+        case cnn
+
+        /// Whether the model reads images [N, C, H, W] rather than flat rows [N, features].
+        public var takesImages: Bool { self != .mlp }
     }
 
     /// Nonlinearity after each hidden layer (PyTorch `nn.ReLU`, `nn.Sigmoid`, `nn.Tanh`,
@@ -33,20 +39,60 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     public var dropout: Float
     /// Weight initialization scheme (`init`). Default `default` (PyTorch's Linear default).
     public var initializer: Initializer
+    /// cnn: output channels of each conv block (`conv`). Default `[32, 64]`.
+    public var conv: [Int]
+    /// cnn: square kernel size of every conv layer, padded to keep the size (`kernel_size`). Default 3.
+    public var kernelSize: Int
+    /// cnn: batch norm after every conv layer (`batch_norm`). Default false.
+    public var batchNorm: Bool
+    /// cnn: batch statistics over the GLOBAL batch across ranks (SyncBatchNorm) (`sync_batchnorm`).
+    /// Default false: each rank normalizes with its own shard's statistics, as PyTorch DDP does,
+    /// which makes results depend on the number of ranks.
+    public var syncBatchNorm: Bool
+    /// cnn: residual blocks (conv-bn-act-conv-bn + identity, then act) after each conv block (`residual_blocks`). Default 0.
+    public var residualBlocks: Int
+    /// cnn: pooling after each conv block: max | avg (`pool`). Default max.
+    public var pool: Pool
+    /// cnn: channel dropout (Dropout2d) after each conv block, in [0, 1) (`conv_dropout`). Default 0.
+    public var convDropout: Float
+
+    /// Pooling kind of the cnn blocks.
+    public enum Pool: String, Codable, CaseIterable, Sendable {
+        /// 2×2 max pooling.
+        case max
+        /// 2×2 average pooling.
+        case avg
+    }
 
     /// A model section; every argument defaults to the value documented on its property.
     public init(kind: Kind = .mlp, hidden: [Int] = [256, 128], activation: Activation = .relu,
-                dropout: Float = 0, initializer: Initializer = .pytorchDefault) {
+                dropout: Float = 0, initializer: Initializer = .pytorchDefault, conv: [Int] = [32, 64],
+                kernelSize: Int = 3, batchNorm: Bool = false, syncBatchNorm: Bool = false, residualBlocks: Int = 0,
+                pool: Pool = .max, convDropout: Float = 0) {
         self.kind = kind
         self.hidden = hidden
         self.activation = activation
         self.dropout = dropout
         self.initializer = initializer
+        self.conv = conv
+        self.kernelSize = kernelSize
+        self.batchNorm = batchNorm
+        self.syncBatchNorm = syncBatchNorm
+        self.residualBlocks = residualBlocks
+        self.pool = pool
+        self.convDropout = convDropout
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case kind, hidden, activation, dropout
         case initializer = "init"
+        case conv
+        case kernelSize = "kernel_size"
+        case batchNorm = "batch_norm"
+        case syncBatchNorm = "sync_batchnorm"
+        case residualBlocks = "residual_blocks"
+        case pool
+        case convDropout = "conv_dropout"
     }
 
     /// Decodes the section; absent keys take their defaults.
@@ -57,17 +103,35 @@ public struct ModelConfig: Codable, Equatable, Sendable {
                   hidden: try c.decode(.hidden, or: d.hidden),
                   activation: try c.decode(.activation, or: d.activation),
                   dropout: try c.decode(.dropout, or: d.dropout),
-                  initializer: try c.decode(.initializer, or: d.initializer))
+                  initializer: try c.decode(.initializer, or: d.initializer),
+                  conv: try c.decode(.conv, or: d.conv),
+                  kernelSize: try c.decode(.kernelSize, or: d.kernelSize),
+                  batchNorm: try c.decode(.batchNorm, or: d.batchNorm),
+                  syncBatchNorm: try c.decode(.syncBatchNorm, or: d.syncBatchNorm),
+                  residualBlocks: try c.decode(.residualBlocks, or: d.residualBlocks),
+                  pool: try c.decode(.pool, or: d.pool),
+                  convDropout: try c.decode(.convDropout, or: d.convDropout))
     }
 
     /// Checks value ranges; `path` is where this section sits (`model`).
     func validate(at path: ConfigKeyPath) throws(ConfigError) {
-        switch kind {
-        case .mlp:
-            for (i, width) in hidden.enumerated() {
-                try require(width >= 1, path.appending("hidden").appending(index: i),
-                            "every hidden layer needs at least 1 unit, got \(width); e.g. hidden: [256, 128]")
+        for (i, width) in hidden.enumerated() {
+            try require(width >= 1, path.appending("hidden").appending(index: i),
+                        "every hidden layer needs at least 1 unit, got \(width); e.g. hidden: [256, 128]")
+        }
+        if kind == .cnn {
+            try require(!conv.isEmpty, path.appending("conv"), "a cnn needs at least one conv block, e.g. conv: [32, 64]")
+            for (i, channels) in conv.enumerated() {
+                try require(channels >= 1, path.appending("conv").appending(index: i),
+                            "every conv block needs at least 1 channel, got \(channels); e.g. conv: [32, 64]")
             }
+            try require(kernelSize >= 1 && kernelSize % 2 == 1, path.appending("kernel_size"),
+                        "must be an odd size ≥ 1 (padding keeps the image size), got \(kernelSize); e.g. kernel_size: 3")
+            try require(residualBlocks >= 0, path.appending("residual_blocks"), "must be 0 or more, got \(residualBlocks)")
+            try require(convDropout >= 0 && convDropout < 1, path.appending("conv_dropout"),
+                        "must be in [0, 1), got \(convDropout)")
+            try require(!syncBatchNorm || batchNorm, path.appending("sync_batchnorm"),
+                        "needs batch_norm: true (there are no batch statistics to synchronize)")
         }
         try require(dropout >= 0 && dropout < 1, path.appending("dropout"),
                     "must be in [0, 1) (the probability of dropping a unit), got \(dropout); use 0 to turn dropout off")

@@ -37,12 +37,14 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     public var gradClipNorm: Float
     /// Early stopping on a validation metric (`early_stopping`). Default off.
     public var earlyStopping: EarlyStoppingConfig
+    /// Learning-rate schedule (`schedule`). Default constant.
+    public var schedule: ScheduleConfig
 
     /// A train section; every argument defaults to the value documented on its property.
     public init(epochs: Int = 10, maxSteps: Int = 0, batchSize: Int = 64, seed: UInt64 = 42, threads: Int = 1,
                 loss: Loss = .crossEntropy, logEvery: Int = 100, checkpointEvery: Int = 0,
                 keepCheckpoints: Int = 3, evalBatchSize: Int = 1000, gradClipNorm: Float = 0,
-                earlyStopping: EarlyStoppingConfig = EarlyStoppingConfig()) {
+                earlyStopping: EarlyStoppingConfig = EarlyStoppingConfig(), schedule: ScheduleConfig = ScheduleConfig()) {
         self.epochs = epochs
         self.maxSteps = maxSteps
         self.batchSize = batchSize
@@ -55,6 +57,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         self.evalBatchSize = evalBatchSize
         self.gradClipNorm = gradClipNorm
         self.earlyStopping = earlyStopping
+        self.schedule = schedule
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
@@ -68,6 +71,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         case evalBatchSize = "eval_batch_size"
         case gradClipNorm = "grad_clip_norm"
         case earlyStopping = "early_stopping"
+        case schedule
     }
 
     /// Decodes the section; absent keys take their defaults.
@@ -85,7 +89,8 @@ public struct TrainConfig: Codable, Equatable, Sendable {
                   keepCheckpoints: try c.decode(.keepCheckpoints, or: d.keepCheckpoints),
                   evalBatchSize: try c.decode(.evalBatchSize, or: d.evalBatchSize),
                   gradClipNorm: try c.decode(.gradClipNorm, or: d.gradClipNorm),
-                  earlyStopping: try c.decode(.earlyStopping, or: d.earlyStopping))
+                  earlyStopping: try c.decode(.earlyStopping, or: d.earlyStopping),
+                  schedule: try c.decode(.schedule, or: d.schedule))
     }
 
     /// Checks value ranges; `path` is where this section sits (`train`).
@@ -109,5 +114,6 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         try require(gradClipNorm >= 0, path.appending("grad_clip_norm"),
                     "must be 0 (off) or a positive norm, got \(gradClipNorm); e.g. grad_clip_norm: 1.0")
         try earlyStopping.validate(at: path.appending("early_stopping"))
+        try schedule.validate(at: path.appending("schedule"))
     }
 }

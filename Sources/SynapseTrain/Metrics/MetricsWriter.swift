@@ -77,7 +77,8 @@ public final class MetricsWriter {
         try csv.seekToEnd()
     }
 
-    /// Keeps lines of an existing metrics file whose step is ≤ `step`.
+    /// Keeps lines of an existing metrics file whose step is ≤ `step`, except test rows: those
+    /// are written once at the very end, which a resumed run reaches again.
     private static func linesUpTo(step: Int, in url: URL, header: Bool) throws -> String {
         guard let text = try? String(contentsOf: url, encoding: .utf8) else { return "" }
         var out = ""
@@ -89,7 +90,8 @@ public final class MetricsWriter {
             } else if let r = line.range(of: "\"step\":") {
                 s = Int(line[r.upperBound...].prefix { $0.isNumber })
             } else { s = nil }
-            if let s, s <= step { out += line + "\n" }
+            let isTest = header ? line.contains(",test,") : line.contains("\"split\":\"test\"")
+            if let s, s <= step, !isTest { out += line + "\n" }
         }
         return out
     }

@@ -3,18 +3,24 @@ import SynapseNN
 
 /// Builds the network a config describes.
 ///
-/// Layers are named like a hand-written PyTorch model (`fc1`, `act1`, `drop1`, `fc2`, ...), so
-/// checkpoint tensors read `fc1.weight`, `fc1.bias`, ... and stay stable across versions.
+/// Layers are named like a hand-written PyTorch model (`fc1`, `act1`, `drop1`, `conv1`, `bn1`,
+/// `pool1`, ...), so checkpoint tensors read `fc1.weight`, `conv1.bias`, `bn1.running_mean`
+/// and stay stable across versions.
 public enum ModelFactory {
-    /// The model a `model:` config section describes, for inputs of `inputSize` features and
-    /// `outputSize` classes, initialized from `rng`.
-    public static func build(config: ModelConfig, inputSize: Int, outputSize: Int,
+    /// The model a `model:` config section describes, for samples of `inputShape`
+    /// ([C, H, W] images, or [features]) and `outputSize` classes, initialized from `rng`.
+    public static func build(config: ModelConfig, inputShape: [Int], outputSize: Int,
                              rng: inout RandomGenerator) throws -> Sequential {
         switch config.kind {
         case .mlp:
-            return try mlp(inputSize: inputSize, hidden: config.hidden, outputSize: outputSize,
+            return try mlp(inputSize: inputShape.reduce(1, *), hidden: config.hidden, outputSize: outputSize,
                            activation: config.activation.rawValue, dropout: config.dropout,
                            initializer: config.initializer, rng: &rng)
+        case .cnn:
+            guard inputShape.count == 3 else {
+                throw UserError("model.kind: cnn needs image data [C, H, W]; the dataset has samples of shape \(inputShape)")
+            }
+            return try cnn(config: config, inputShape: inputShape, outputSize: outputSize, rng: &rng)
         }
     }
 
@@ -36,6 +42,56 @@ public enum ModelFactory {
         layers.append(("fc\(hidden.count + 1)", Linear(inputSize: width, outputSize: outputSize,
                                                         initializer: initializer, rng: &rng)))
         return Sequential(named: layers)
+    }
+
+    /// A convolutional network: for each entry of `config.conv`, a block
+    /// conv(k×k, same padding) → [batch norm] → activation → [residual blocks] → 2×2 pool →
+    /// [Dropout2d]; then flatten and the fully connected layers of `config.hidden` (with
+    /// dropout) and the classifier.
+    /// - Shape: [N, C, H, W] → [N, outputSize].
+    public static func cnn(config c: ModelConfig, inputShape: [Int], outputSize: Int,
+                           rng: inout RandomGenerator) throws -> Sequential {
+        var layers: [(String, Module)] = []
+        var channels = inputShape[0], H = inputShape[1], W = inputShape[2]
+        let act = c.activation.rawValue
+        for (i, out) in c.conv.enumerated() {
+            let k = i + 1
+            guard H >= 2 && W >= 2 else {
+                throw UserError("model.conv: \(c.conv.count) conv blocks each halve the image; a \(inputShape[1])×\(inputShape[2]) "
+                                + "image is too small for block \(k). Use fewer blocks.")
+            }
+            layers.append(("conv\(k)", Conv2d(inChannels: channels, outChannels: out, kernelSize: Size2D(c.kernelSize),
+                                              padding: Size2D(c.kernelSize / 2), bias: !c.batchNorm,
+                                              initializer: c.initializer, rng: &rng)))
+            if c.batchNorm { layers.append(("bn\(k)", BatchNorm2d(featureCount: out))) }
+            layers.append(("act\(k)", try activationLayer(act)))
+            for r in 0..<c.residualBlocks {
+                layers.append(("res\(k)_\(r + 1)", try residualBlock(channels: out, config: c, rng: &rng)))
+            }
+            layers.append(("pool\(k)", c.pool == .max ? MaxPool2d(kernelSize: 2) as Module : AvgPool2d(kernelSize: 2)))
+            if c.convDropout > 0 { layers.append(("cdrop\(k)", Dropout2d(p: c.convDropout))) }
+            channels = out; H /= 2; W /= 2
+        }
+        layers.append(("flatten", Flatten()))
+        let head = try mlp(inputSize: channels * H * W, hidden: c.hidden, outputSize: outputSize, activation: act,
+                           dropout: c.dropout, initializer: c.initializer, rng: &rng)
+        layers += head.children.map { ($0.name, $0.module) }
+        return Sequential(named: layers)
+    }
+
+    /// A ResNet basic block at constant width: conv → [bn] → act → conv → [bn], plus the
+    /// input, then act (He et al., "Deep Residual Learning", arXiv:1512.03385).
+    static func residualBlock(channels: Int, config c: ModelConfig, rng: inout RandomGenerator) throws -> Module {
+        var body: [(String, Module)] = []
+        for j in 1...2 {
+            body.append(("conv\(j)", Conv2d(inChannels: channels, outChannels: channels, kernelSize: Size2D(c.kernelSize),
+                                            padding: Size2D(c.kernelSize / 2), bias: !c.batchNorm,
+                                            initializer: c.initializer, rng: &rng)))
+            if c.batchNorm { body.append(("bn\(j)", BatchNorm2d(featureCount: channels))) }
+            if j == 1 { body.append(("act1", try activationLayer(c.activation.rawValue))) }
+        }
+        return Sequential(named: [("block", Residual(body: Sequential(named: body))),
+                                  ("act", try activationLayer(c.activation.rawValue))])
     }
 
     /// The activation layer called `name` in configs.

@@ -27,7 +27,7 @@ extension TrainingSession {
             try Trainer(config: config, comm: comm, runDirectory: URL(fileURLWithPath: loaded.path),
                         stopSignal: StopSignal(signals: []))
         }
-        try loaded.safeTensors("model.safetensors").read(into: trainer.arena)
+        try loaded.safeTensors("model.safetensors").readModel(into: trainer.arena, buffers: trainer.model.namedBuffers())
         let result = try trainer.evaluate(split: which)
         return String(format: "%@ %@: loss %.4f  accuracy %.2f %%  (%d samples, step %d)",
                       loaded.path as NSString, which.rawValue as NSString, result.loss, 100 * result.accuracy,

@@ -9,13 +9,15 @@ extension OptimizerStateError: UserFacingError {}
 /// Saves and restores everything a run needs to continue bit-exactly, in the checkpoint
 /// layout of `CheckpointStore`:
 ///
-/// - `model.safetensors`: the parameters by name (`fc1.weight`, ...), loadable by numpy or
+/// - `model.safetensors`: the parameters and the module buffers (batch norm's
+///   `bn1.running_mean`, ...) by name, like PyTorch's `state_dict`, loadable by numpy or
 ///   PyTorch's safetensors readers;
 /// - `optimizer.safetensors`: optimizer state by name (`fc1.weight.momentum_buffer`, ...),
 ///   its step count in the metadata;
 /// - `progress.json`: step, epoch, sampler position, validation history (`TrainingProgress`);
 /// - `config.yaml`: the resolved config, so a checkpoint can be evaluated on its own;
-/// - `best.safetensors`: the best weights so far, when early stopping may restore them;
+/// - `best.safetensors`: the best weights (and buffers) so far, when early stopping may
+///   restore them;
 /// - `state.json`: written last by the store, with sizes and CRC-32s of all of the above.
 ///
 /// Rank 0 reads and writes files; the values reach the other ranks by broadcast, so the
@@ -25,6 +27,8 @@ final class CheckpointIO {
     private let runStart: Date
     private var elapsedAtStart = 0.0
     private var best: [Float]? = nil
+    /// The module buffers that go with `best`, in `buffers` order.
+    private var bestBuffers: [[Float]] = []
 
     init(trainer: Trainer, runStart: Date) {
         self.trainer = trainer
@@ -32,6 +36,8 @@ final class CheckpointIO {
     }
 
     private var sync: DistributedSync { trainer.sync }
+    /// Non-learned state saved with the parameters (batch norm running statistics), by name.
+    private var buffers: [(name: String, tensor: Tensor)] { trainer.model.namedBuffers() }
     private var store: CheckpointStore {
         CheckpointStore(runDirectory: trainer.runDirectory.path, keepLast: trainer.config.train.keepCheckpoints)
     }
@@ -60,10 +66,7 @@ final class CheckpointIO {
 
     private func files(_ p: TrainingProgress) throws -> [String: Data] {
         let arena = trainer.arena, opt = trainer.optimizer
-        let params = arena.entries.map {
-            SafeTensorsEntry(name: $0.name, shape: $0.shape,
-                             buffer: UnsafeBufferPointer(rebasing: arena.values[$0.offset..<($0.offset + $0.count)]))
-        }
+        let params = SafeTensors.entries(of: arena, buffers: buffers)
         let optState = opt.stateTensors.map {
             SafeTensorsEntry(name: $0.name, shape: $0.shape, buffer: UnsafeBufferPointer(start: $0.pointer, count: $0.count))
         }
@@ -79,7 +82,7 @@ final class CheckpointIO {
         if let best {
             let entries = arena.entries.map {
                 SafeTensorsEntry(name: $0.name, shape: $0.shape, values: Array(best[$0.offset..<($0.offset + $0.count)]))
-            }
+            } + zip(buffers, bestBuffers).map { SafeTensorsEntry(name: $0.0.name, shape: $0.0.tensor.shape, values: $0.1) }
             out["best.safetensors"] = SafeTensors.encode(entries, metadata: ["epoch": String(p.bestEpoch ?? 0)])
         }
         return out
@@ -93,7 +96,7 @@ final class CheckpointIO {
         let progressJSON: [UInt8] = try sync.agreeOnSuccess("loading checkpoint \(path.path)") {
             guard trainer.comm.isRoot else { return [] }
             let loaded = try CheckpointStore.load(path: path.path)
-            try loaded.safeTensors("model.safetensors").read(into: arena)
+            try loaded.safeTensors("model.safetensors").readModel(into: arena, buffers: buffers)
             let optFile = try loaded.safeTensors("optimizer.safetensors")
             let saved = optFile.metadata["optimizer"] ?? "?"
             guard saved == trainer.config.optimizer.name.rawValue else {
@@ -108,9 +111,13 @@ final class CheckpointIO {
             try opt.loadState(stepCount: Int(optFile.metadata["step_count"] ?? "") ?? -1, tensors: tensors)
             if loaded.files["best.safetensors"] != nil {
                 let bestFile = try loaded.safeTensors("best.safetensors")
+                let scratch = buffers.map { (name: $0.name, tensor: Tensor(shape: $0.tensor.shape, repeating: 0)) }
                 var values = [Float](repeating: 0, count: arena.count)
-                try values.withUnsafeMutableBufferPointer { try bestFile.read(layout: arena.entries, into: $0) }
+                try values.withUnsafeMutableBufferPointer {
+                    try bestFile.readModel(layout: arena.entries, into: $0, buffers: scratch)
+                }
                 best = values
+                bestBuffers = scratch.map(\.tensor.scalars)
             }
             if loaded.state.worldSize != trainer.comm.size {
                 Console.warn("checkpoint was written by \(loaded.state.worldSize) rank(s), resuming on \(trainer.comm.size): "
@@ -133,6 +140,7 @@ final class CheckpointIO {
         bytes = try trainer.comm.broadcast(bytes: bytes, root: 0)
         var progress = try JSONDecoder().decode(TrainingProgress.self, from: Data(bytes))
         try sync.broadcastParameters(arena)
+        for (_, tensor) in buffers { try sync.broadcast(tensor.data) }
         for buffer in opt.stateBuffers { try sync.broadcast(buffer.values) }
         var scalars = [Double(opt.stepCount), best == nil ? 0 : 1]
         try scalars.withUnsafeMutableBufferPointer { try trainer.comm.allReduce($0, op: .max) }
@@ -141,6 +149,8 @@ final class CheckpointIO {
             var values = best ?? [Float](repeating: 0, count: arena.count)
             try values.withUnsafeMutableBufferPointer { try sync.broadcast($0) }
             best = values
+            if bestBuffers.isEmpty { bestBuffers = buffers.map { [Float](repeating: 0, count: $0.tensor.count) } }
+            for i in bestBuffers.indices { try bestBuffers[i].withUnsafeMutableBufferPointer { try sync.broadcast($0) } }
         }
         elapsedAtStart = progress.elapsedBefore
         progress.firstStepThisRun = progress.step
@@ -151,12 +161,14 @@ final class CheckpointIO {
     func rememberBest() {
         guard trainer.config.train.earlyStopping.isEnabled && trainer.config.train.earlyStopping.restoreBest else { return }
         best = Array(trainer.arena.values)
+        bestBuffers = buffers.map(\.tensor.scalars)
     }
 
     /// Puts the best weights back into the model (early stopping with restore_best).
     func restoreBest() {
         guard let best else { return }
         best.withUnsafeBufferPointer { trainer.arena.values.baseAddress!.update(from: $0.baseAddress!, count: $0.count) }
+        for ((_, tensor), values) in zip(buffers, bestBuffers) { tensor.pointer.update(from: values, count: tensor.count) }
     }
 }
 

@@ -59,6 +59,8 @@ public final class Trainer {
     let sync: DistributedSync
     let console: Console
     let regularization: Regularization
+    /// The learning rate as a function of step and epoch (stateless, so resumes are exact).
+    public let schedule: LearningRateSchedule
 
     /// Builds the model, optimizer and data for `config` on this rank. Throws `UserError` for
     /// anything the user can fix (data files, batch size not divisible by the rank count ...).
@@ -80,11 +82,15 @@ public final class Trainer {
         }
         self.data = try data ?? TrainingData(config: config)
         var initRNG = RandomGenerator(seed: config.train.seed, stream: RandomGenerator.Stream.initialization)
-        self.model = try ModelFactory.build(config: config.model, inputSize: self.data.inputFeatures,
+        self.model = try ModelFactory.build(config: config.model, inputShape: self.data.imageShape,
                                             outputSize: self.data.classCount, rng: &initRNG)
         self.arena = ParameterArena(parameters: model.namedParameters())
         self.optimizer = try OptimizerFactory.make(config: config.optimizer, arena: arena)
         self.regularization = try Regularization(l1: config.optimizer.l1, l2: config.optimizer.l2)
+        self.schedule = config.train.schedule.schedule(baseLearningRate: config.optimizer.lr)
+        if config.model.syncBatchNorm && comm.size > 1 {
+            model.synchronizeBatchNorm(with: CommunicatorStatisticsReducer(comm: comm))
+        }
     }
 
     /// Trains until the configured epochs / max_steps, a stop signal, or early stopping.
@@ -119,12 +125,19 @@ public final class Trainer {
                           + "(val \(data.valCount), test \(data.testCount)); \(comm.size) rank(s) × batch \(perRank) "
                           + "= global batch \(config.train.batchSize); \(totalSteps) steps")
         } else {
-            console.print("resumed at step \(state.step) (epoch \(state.epoch), batch \(state.batchInEpoch)) of \(totalSteps)")
+            console.print("resumed at step \(state.step) (epoch \(state.epoch + 1), batch \(state.batchInEpoch)) of \(totalSteps)")
         }
 
         let controlScratch = UnsafeMutableBufferPointer<Float>.allocate(capacity: 2)
         defer { controlScratch.deallocate() }
         var interval = IntervalMeter()
+        if let open = state.openInterval, comm.isRoot {
+            // Continue the log interval the checkpoint cut (its sums are already global, so
+            // only rank 0 carries them into the next all-reduce).
+            interval.add(loss: open[0], correct: open[1], samples: open[2])
+            interval.startTime = -open[3]
+        }
+        state.openInterval = nil
         var stoppedBySignal = false, stoppedEarly = false
         var lastCheckpoint: URL? = nil
         model.train()
@@ -133,6 +146,7 @@ public final class Trainer {
             let epoch = state.epoch
             while state.batchInEpoch < stepsPerEpoch && state.step < totalSteps {
                 // --- one optimizer step ---
+                optimizer.learningRate = schedule.learningRate(step: state.step, epoch: epoch, totalSteps: totalSteps)
                 let batch = try data.trainBatch(epoch: epoch, index: state.batchInEpoch, globalBatch: config.train.batchSize,
                                                 rank: comm.rank, worldSize: comm.size)
                 let result = try trainStep(x: batch.inputs, labels: batch.labels, step: state.step, scratch: controlScratch)
@@ -149,7 +163,7 @@ public final class Trainer {
 
                 // --- logging (collective at the same step on every rank) ---
                 let now = Date().timeIntervalSince(start)
-                if state.step % config.train.logEvery == 0 || state.step == totalSteps || flags.stop {
+                if state.step % config.train.logEvery == 0 || state.step == totalSteps {
                     let sums = try sync.sum([interval.loss, interval.correct, interval.samples])
                     let rate = interval.rate(globalSamples: sums[2], now: now)
                     let row = MetricsRow(step: state.step, epoch: epoch + 1, split: "train",
@@ -171,7 +185,7 @@ public final class Trainer {
                     break epochLoop
                 }
                 if config.train.checkpointEvery > 0 && state.step % config.train.checkpointEvery == 0 && state.step < totalSteps {
-                    lastCheckpoint = try io.save(state)
+                    lastCheckpoint = try io.save(try withOpenInterval(state, interval, now: now))
                 }
             }
             if state.batchInEpoch >= stepsPerEpoch {
@@ -196,7 +210,7 @@ public final class Trainer {
                     }
                 }
                 if state.step < totalSteps && !stoppedEarly {
-                    lastCheckpoint = try io.save(state)
+                    lastCheckpoint = try io.save(try withOpenInterval(state, interval, now: Date().timeIntervalSince(start)))
                 }
                 if stoppedEarly { break epochLoop }
             }
@@ -211,7 +225,7 @@ public final class Trainer {
                                       test: nil, seconds: Date().timeIntervalSince(start),
                                       samplesPerSec: state.trainSeconds > 0 ? state.trainSamples / state.trainSeconds : 0,
                                       checkpoint: nil, stoppedBySignal: stoppedBySignal, stoppedEarly: stoppedEarly)
-        summary.checkpoint = try io.save(state)
+        summary.checkpoint = try io.save(try withOpenInterval(state, interval, now: Date().timeIntervalSince(start)))
         if !stoppedBySignal && data.testCount > 0 {
             let test = try evaluate(split: .test)
             summary.test = test
@@ -261,6 +275,16 @@ public final class Trainer {
     /// Seconds spent in the per-step collectives (control flags + gradient all-reduce).
     public internal(set) var communicationSeconds = 0.0
 
+    /// `progress` with the sums of the current, not yet logged interval (all-reduced: a
+    /// collective), so a run resumed from this checkpoint logs exactly the rows an
+    /// uninterrupted run would.
+    func withOpenInterval(_ progress: TrainingProgress, _ interval: IntervalMeter, now: Double) throws -> TrainingProgress {
+        var p = progress
+        let sums = try sync.sum([interval.loss, interval.correct, interval.samples])
+        p.openInterval = sums[2] > 0 ? sums + [interval.seconds(now: now)] : nil
+        return p
+    }
+
     /// Rule 9: sharded evaluation; each rank scores its own samples (no padding), sums are
     /// all-reduced, so every sample counts exactly once.
     public func evaluate(split: TrainingData.Split) throws -> EvalResult {
@@ -300,14 +324,20 @@ public final class Trainer {
     /// Dropout masks derived from (seed, step, rank, layer): no RNG state to carry across a
     /// resume, and each rank draws different masks for its different samples.
     func reseedDropout(step: Int) {
-        var k: UInt64 = 0
-        for (_, m) in model.children {
-            guard let d = m as? Dropout else { continue }
-            d.rng = RandomGenerator(seed: config.train.seed, stream: RandomGenerator.Stream.dropout,
-                                    UInt64(step), UInt64(comm.rank), k)
-            k += 1
+        for (k, m) in dropoutLayers.enumerated() {
+            let rng = RandomGenerator(seed: config.train.seed, stream: RandomGenerator.Stream.dropout,
+                                      UInt64(step), UInt64(comm.rank), UInt64(k))
+            if let d = m as? Dropout { d.rng = rng } else if let d = m as? Dropout2d { d.rng = rng }
         }
     }
+
+    /// Every Dropout and Dropout2d layer of the model, depth first in registration order.
+    private lazy var dropoutLayers: [Module] = {
+        func walk(_ m: Module) -> [Module] {
+            (m is Dropout || m is Dropout2d ? [m] : []) + m.children.flatMap { walk($0.module) }
+        }
+        return walk(model)
+    }()
 }
 
 /// Loss and accuracy over one split.

@@ -28,6 +28,11 @@ public final class TrainingData {
     private let testSet: ImageDataset
     private let split: TrainValidationSplit
     private let seed: UInt64
+    private let augmentation: Augmentation
+    /// Whether batches are images [B, C, H, W] (convolutional models) or rows [B, features].
+    public let layout: InputLayout
+    /// [C, H, W] of one sample.
+    public let imageShape: [Int]
     private var trainLoader: DataLoader?
     private var evalLoaders: [String: DataLoader] = [:]
 
@@ -38,6 +43,7 @@ public final class TrainingData {
             switch d.dataset {
             case .fashionMNIST: return try FashionMNIST.load(directory: d.path, split: part)
             case .mnist: return try MNIST.load(directory: d.path, split: part)
+            case .cifar10: return try CIFAR10.load(directory: d.path, split: part)
             }
         }
         var train = try load(.train)
@@ -52,6 +58,12 @@ public final class TrainingData {
         trainSet = train
         testSet = test
         seed = config.train.seed
+        augmentation = Augmentation(cropPadding: d.augment.cropPadding, horizontalFlip: d.augment.horizontalFlip)
+        layout = config.model.kind.takesImages ? .image : .flat
+        imageShape = train.imageShape
+        if !augmentation.isIdentity && train.imageShape.count != 3 {
+            throw UserError("data.augment needs image data [C, H, W]; the dataset has samples of shape \(train.imageShape)")
+        }
         inputFeatures = train.featureCount
         classCount = train.classCount
         trainCount = split.train.count
@@ -69,7 +81,8 @@ public final class TrainingData {
             let sampler = DistributedSampler(indices: split.train, worldSize: worldSize, rank: rank, seed: seed,
                                              shuffle: true, dropLast: false)
             trainLoader = try DataLoader(dataset: trainSet, sampler: sampler, batchSize: globalBatch / worldSize,
-                                         normalization: normalization, dropLastBatch: true)
+                                         normalization: normalization, dropLastBatch: true, layout: layout,
+                                         augmentation: augmentation)
         }
         return trainLoader!.batch(index, epoch: epoch)
     }
@@ -89,7 +102,7 @@ public final class TrainingData {
             let sampler = DistributedSampler(indices: indices, worldSize: worldSize, rank: rank, seed: seed,
                                              shuffle: false, dropLast: false)
             evalLoaders[key] = try DataLoader(dataset: set, sampler: sampler, batchSize: batchSize,
-                                              normalization: normalization, dropLastBatch: false)
+                                              normalization: normalization, dropLastBatch: false, layout: layout)
         }
         let loader = evalLoaders[key]!
         for k in 0..<loader.batchCount {
@@ -98,8 +111,7 @@ public final class TrainingData {
             if batch.realCount == batch.count {
                 body(batch.inputs, batch.labels)
             } else {
-                let real = batch.inputs.reshaped(to: [batch.count, -1])
-                let rows = Tensor(shape: [batch.realCount, real.shape[1]], storage: real.storage)
+                let rows = Tensor(shape: [batch.realCount] + batch.inputs.shape.dropFirst(), storage: batch.inputs.storage)
                 body(rows, Array(batch.labels.prefix(batch.realCount)))
             }
         }

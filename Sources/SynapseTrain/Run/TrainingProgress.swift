@@ -19,6 +19,9 @@ public struct TrainingProgress: Codable, Sendable, Equatable {
     public var bestEpoch: Int? = nil
     /// Epochs since the monitored metric last improved by more than min_delta.
     public var epochsWithoutImprovement = 0
+    /// Global sums of the training log interval the checkpoint cut short: loss·samples,
+    /// correct, samples, seconds (nil when the checkpoint fell on a log boundary).
+    public var openInterval: [Double]? = nil
 
     /// Creates the state of a fresh run.
     public init() {}

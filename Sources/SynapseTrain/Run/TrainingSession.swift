@@ -70,6 +70,7 @@ public final class TrainingSession {
             let latest = checkpoints.appendingPathComponent(CheckpointStore.latestName)
             if (try? FileManager.default.destinationOfSymbolicLink(atPath: latest.path)) != nil
                 || FileManager.default.fileExists(atPath: latest.path) {
+                if isRoot { _ = try CheckpointStore.load(path: latest.path) }
                 return latest
             }
             if isRoot { Console(rank: 0).print("--resume auto: no checkpoint in \(checkpoints.path) yet; starting a fresh run") }
@@ -79,6 +80,9 @@ public final class TrainingSession {
             throw UserError("--resume \(resume): no such checkpoint. Pass a checkpoint directory (RUN_DIR/checkpoints/step-NNNNNNNN), "
                             + "RUN_DIR/checkpoints/latest, or 'auto'")
         }
+        // Verify it now (rank 0 reads the files), so a corrupt or wrong path stops the run
+        // before the run directory is touched; the trainer reads it again when it restores.
+        if isRoot { _ = try CheckpointStore.load(path: resume) }
         return URL(fileURLWithPath: resume)
     }
 
@@ -88,8 +92,26 @@ public final class TrainingSession {
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             try AtomicFile.write(Data(config.resolvedYAML().utf8), to: dir.appendingPathComponent("config.yaml").path)
         } catch {
-            throw UserError("cannot write the run directory \(dir.path): \(error.localizedDescription). "
+            throw UserError("cannot write the run directory \(dir.path): \(obstacle(to: dir) ?? error.localizedDescription). "
                             + "Choose a writable place with --run-dir DIR")
+        }
+    }
+
+    /// Why `dir` cannot be created, in plain words: the nearest existing ancestor (or `dir`
+    /// itself) is a file, or a directory we may not write to. Nil when neither is the case.
+    /// (Foundation's own message here is an opaque "NSCocoaErrorDomain error 512".)
+    static func obstacle(to dir: URL) -> String? {
+        var candidate = dir.standardizedFileURL
+        while true {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: candidate.path, isDirectory: &isDirectory) {
+                if !isDirectory.boolValue { return "\(candidate.path) is a file, not a directory" }
+                if !FileManager.default.isWritableFile(atPath: candidate.path) { return "\(candidate.path) is not writable" }
+                return nil
+            }
+            let parent = candidate.deletingLastPathComponent()
+            if parent.path == candidate.path { return nil }
+            candidate = parent
         }
     }
 
