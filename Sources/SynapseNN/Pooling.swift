@@ -53,6 +53,7 @@ public final class AvgPool2d: Module {
 /// `nn.AdaptiveAvgPool2d(1)` followed by `nn.Flatten()`).
 /// - Shape: [N, C, H, W] → [N, C].
 public final class GlobalAvgPool2d: Module {
+    /// A global-average-pooling layer (it has no settings).
     public override init() { super.init() }
     public override func forward(_ x: Tensor) -> Tensor { globalAvgPool2d(x) }
 }

@@ -6,7 +6,7 @@ import SynapseTrain
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure training samples/s, peak memory and all-reduce cost (MLP 784-256-128-10, SGD momentum).",
+        abstract: "Measure training samples/s, peak memory and all-reduce cost (fashion-mlp MLP or the LeNet-like CNN).",
         discussion: """
         Uses real Fashion-MNIST batches and the same training step as `synapse train`. Run it alone
         for one rank, or under mpirun (launch/synapse-mpirun -n 2 ... bench) for the scaling figures.
@@ -28,7 +28,10 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "OpenBLAS threads per rank.")
     var threads: Int = 1
 
-    @Option(help: "Hidden layer widths, comma-separated.")
+    @Option(help: "Model: mlp (784-HIDDEN-10) or lenet (the CNN of the PyTorch peer benchmark).")
+    var model: String = "mlp"
+
+    @Option(help: "Hidden layer widths of the mlp, comma-separated.")
     var hidden: String = "256,128"
 
     @Option(help: "Directory with the Fashion-MNIST IDX files.")
@@ -41,6 +44,7 @@ struct BenchCommand: ParsableCommand {
         guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
         guard steps >= 1, warmup >= 0 else { throw ValidationError("--steps must be ≥ 1 and --warmup ≥ 0") }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        guard ["mlp", "lenet"].contains(model) else { throw ValidationError("--model must be mlp or lenet, got '\(model)'") }
         guard parsedHidden != nil else { throw ValidationError("--hidden: expected positive integers separated by commas, e.g. 256,128") }
     }
 
@@ -55,7 +59,8 @@ struct BenchCommand: ParsableCommand {
         Runtime.configureThreads(threads, ranks: comm.size, rank: comm.rank)
         var o = Benchmark.Options()
         o.batch = batch; o.globalBatch = global; o.steps = steps; o.warmupSteps = warmup
-        o.hidden = parsedHidden!; o.dataPath = dataPath
+        o.model = model == "lenet" ? Benchmark.lenet : ModelConfig(hidden: parsedHidden!)
+        o.dataPath = dataPath
         let r = try Benchmark.run(o, comm: comm)
         guard comm.rank == 0 else { return }
         if json {
@@ -64,7 +69,7 @@ struct BenchCommand: ParsableCommand {
             print("RESULT " + String(decoding: try enc.encode(r), as: UTF8.self))
             return
         }
-        print("model        MLP 784-\(o.hidden.map(String.init).joined(separator: "-"))-10, SGD momentum 0.9")
+        print("model        \(r.model), \(r.parameters) parameters, SGD momentum 0.9")
         print("ranks        \(r.ranks) × \(r.blasThreads) BLAS thread(s), batch \(r.perRankBatch) per rank (global \(r.globalBatch))")
         print(String(format: "throughput   %.0f samples/s over %d steps (%.2f s); median step %.3f ms", r.samplesPerSec, r.steps, r.seconds, r.medianStepMs))
         if let raw = r.rawAllReduceMs {

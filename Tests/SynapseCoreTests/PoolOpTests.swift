@@ -72,6 +72,11 @@ private func distinctValues(_ shape: [Int], seed: UInt64) -> Tensor {
         expectClose(y.scalars, [2, 2, 2, 2])
         sum(y).backward()
         expectClose(x.grad!.scalars, [1, 1, 0, 1, 1, 0, 0, 0, 0])
+        // The same rule on the unrolled 2×2, stride-2 path: the top-left pixel of each block.
+        let flat = Tensor(shape: [1, 1, 2, 4], repeating: -3)
+        flat.requiresGrad = true
+        sum(maxPool2d(flat, kernelSize: 2)).backward()
+        expectClose(flat.grad!.scalars, [1, 0, 1, 0, 0, 0, 0, 0])
     }
 
     @Test func maxPoolPadsWithMinusInfinity() {
@@ -84,8 +89,39 @@ private func distinctValues(_ shape: [Int], seed: UInt64) -> Tensor {
     }
 
     @Test func maxPoolPropagatesNaN() {
-        let x = Tensor(shape: [1, 1, 2, 2], values: [1, .nan, 3, 2])
-        #expect(maxPool2d(x, kernelSize: 2).item().isNaN)
+        // PyTorch's rule: a NaN replaces the maximum (so a window holding one yields NaN) and
+        // receives the gradient. Checked on the unrolled 2×2 path and on the general loop.
+        let values: [Float] = [1, 2, 3, 4,
+                               5, .nan, 7, 8,
+                               9, 10, 11, 12,
+                               13, 14, 15, 16]
+        let x = Tensor(shape: [1, 1, 4, 4], values: values, requiresGrad: true)
+        let y = maxPool2d(x, kernelSize: 2)
+        #expect(y.scalars[0].isNaN)
+        expectClose(Array(y.scalars[1...]), [8, 14, 16])
+        sum(y).backward()
+        #expect(x.grad!.scalars[5] == 1 && x.grad!.scalars[4] == 0)
+        // 3×3 windows with stride 1: (1, 1) lies in all four, so all are NaN and the whole
+        // gradient lands on it.
+        x.grad = nil
+        let z = maxPool2d(x, kernelSize: 3, stride: 1)
+        #expect(z.scalars.allSatisfy { $0.isNaN })
+        sum(z).backward()
+        #expect(x.grad!.scalars[5] == 4 && x.grad!.scalars.reduce(0, +) == 4)
+    }
+
+    @Test func maxPoolHandlesInfinities() {
+        // +∞ and −∞ in one window make the window's sum NaN without any NaN present: the
+        // result must still be +∞ at its own position. An all −∞ window returns −∞ and, like
+        // PyTorch, points at its first pixel.
+        let x = Tensor(shape: [1, 1, 2, 4], values: [-.infinity, .infinity, -.infinity, -.infinity,
+                                                     1, 2, -.infinity, -.infinity], requiresGrad: true)
+        let y = maxPool2d(x, kernelSize: 2)
+        #expect(y.scalars == [.infinity, -.infinity])
+        y.backward(gradient: Tensor(shape: [1, 1, 1, 2], values: [1, 2]))
+        #expect(x.grad!.scalars == [0, 1, 2, 0, 0, 0, 0, 0])
+        let z = maxPool2d(x, kernelSize: [2, 3], stride: 1)   // general path
+        #expect(z.scalars == [.infinity, .infinity])
     }
 
     @Test func avgPoolOfKnownMatrix() {

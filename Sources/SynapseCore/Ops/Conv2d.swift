@@ -93,12 +93,7 @@ func conv2dBackward(dy: Tensor, x: Tensor, weight: Tensor, bias: Tensor?,
     let dyp = dy.pointer
     bias?.accumulateGrad { db in
         for n in 0..<N {
-            for co in 0..<Cout {
-                let plane = dyp + (n * Cout + co) * P
-                var s: Float = 0
-                for p in 0..<P { s += plane[p] }
-                db[co] += s
-            }
+            for co in 0..<Cout { db[co] += contiguousSum(dyp + (n * Cout + co) * P, count: P) }
         }
     }
     weight.accumulateGrad { dW in

@@ -36,12 +36,14 @@ public func pointwise(_ x: Tensor,
 public func relu(_ x: Tensor) -> Tensor {
     let y = Tensor(uninitializedShape: x.shape)
     let xs = x.pointer, ys = y.pointer
-    for i in 0..<x.count { ys[i] = xs[i] > 0 ? xs[i] : 0 }
+    // Load before comparing: `c ? p[i] : 0` makes the load conditional, and the compiler then
+    // emits a branchy scalar loop (mispredicted half the time on real activations, 40× slower).
+    for i in 0..<x.count { let v = xs[i]; ys[i] = v > 0 ? v : 0 }
     if isRecording(x) {
         y.record(inputs: [x]) { y, dy in
             x.accumulateGrad { dx in
                 let ys = y.pointer, g = dy.pointer   // y > 0 exactly where x > 0
-                for i in 0..<dx.count { dx[i] += ys[i] > 0 ? g[i] : 0 }
+                for i in 0..<dx.count { let gi = g[i]; dx[i] += ys[i] > 0 ? gi : 0 }
             }
         }
     }

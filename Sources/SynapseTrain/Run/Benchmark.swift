@@ -19,8 +19,9 @@ public enum Benchmark {
         public var warmupSteps = 50
         /// Steps timed.
         public var steps = 500
-        /// Hidden layer widths of the MLP (784-256-128-10 by default).
-        public var hidden = [256, 128]
+        /// The model: the fashion-mlp MLP 784-256-128-10 by default; `lenet` is the LeNet-like
+        /// CNN of the PyTorch peer benchmark.
+        public var model = ModelConfig()
         /// Where the Fashion-MNIST files are.
         public var dataPath = "/usr/share/datasets/fashion-mnist"
         /// Seed.
@@ -29,8 +30,14 @@ public enum Benchmark {
         public init() {}
     }
 
+    /// Conv(1→16, 5×5, pad 2)-ReLU-MaxPool2 → Conv(16→32, 5×5, pad 2)-ReLU-MaxPool2 →
+    /// Linear(1568, 128)-ReLU-Linear(128, 10): the CNN of the PyTorch peer benchmark.
+    public static let lenet = ModelConfig(kind: .cnn, hidden: [128], conv: [16, 32], kernelSize: 5)
+
     /// The measurements, identical on every rank after the reductions.
     public struct Report: Sendable, Codable {
+        public var model: String
+        public var parameters: Int
         public var ranks: Int
         public var perRankBatch: Int
         public var globalBatch: Int
@@ -54,7 +61,7 @@ public enum Benchmark {
         }
         var config = Config()
         config.name = "bench"
-        config.model.hidden = o.hidden
+        config.model = o.model
         config.data.path = o.dataPath
         config.data.validationSize = 0
         config.train.batchSize = perRank * comm.size
@@ -109,7 +116,9 @@ public enum Benchmark {
         }
         var comms = [trainer.communicationSeconds]
         try comms.withUnsafeMutableBufferPointer { try comm.allReduce($0, op: .max) }
-        return Report(ranks: comm.size, perRankBatch: perRank, globalBatch: perRank * comm.size, steps: o.steps,
+        return Report(model: o.model.kind == .cnn ? "cnn conv \(o.model.conv) k\(o.model.kernelSize) fc \(o.model.hidden)"
+                                                    : "mlp 784-\(o.model.hidden.map(String.init).joined(separator: "-"))-10",
+                      parameters: trainer.model.parameterCount, ranks: comm.size, perRankBatch: perRank, globalBatch: perRank * comm.size, steps: o.steps,
                       seconds: elapsed[0], samplesPerSec: Double(o.steps * perRank * comm.size) / elapsed[0],
                       medianStepMs: stepTimes[stepTimes.count / 2] * 1000,
                       allReduceMsPerStep: comms[0] / Double(o.steps) * 1000, rawAllReduceMs: raw,
