@@ -33,6 +33,18 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .long, help: "OpenBLAS threads per rank (overrides train.threads).")
     var threads: Int?
 
+    /// Test aid for the end-to-end distributed tests (see `FaultInjection`); hidden from --help.
+    @Option(name: .customLong("inject-nan"),
+            help: ArgumentHelp("Testing only: rank RANK reports a NaN loss at step STEP (1-based).",
+                               valueName: "STEP:RANK", visibility: .hidden))
+    var injectNaN: String?
+
+    func validate() throws {
+        if let injectNaN, FaultInjection(parsing: injectNaN) == nil {
+            throw ValidationError("--inject-nan \(injectNaN): expected STEP:RANK with STEP ≥ 1 and RANK ≥ 0, e.g. 12:1")
+        }
+    }
+
     func run() throws {
         // Catch SIGTERM/SIGUSR1 before anything slow (MPI start-up, data loading): a signal
         // that arrives early must still mean "stop and checkpoint", not "die".
@@ -40,7 +52,8 @@ struct TrainCommand: ParsableCommand {
         var all = overrides
         if let threads { all.append("train.threads=\(threads)") }
         let session = try TrainingSession(configPath: config, overrides: all, runDirectory: runDir,
-                                          resume: resume, comm: try Runtime.communicator(), stopSignal: stopSignal)
+                                          resume: resume, comm: try Runtime.communicator(), stopSignal: stopSignal,
+                                          faultInjection: injectNaN.flatMap(FaultInjection.init(parsing:)))
         Runtime.configureThreads(session.config.train.threads, ranks: session.comm.size, rank: session.comm.rank)
         let summary = try session.run()
         if summary.stoppedBySignal {

@@ -53,6 +53,8 @@ public final class Trainer {
     public let data: TrainingData
     /// Set by SIGTERM / SIGUSR1 (or by a test).
     public let stopSignal: StopSignal
+    /// Test aid only (`synapse train --inject-nan`): a rank that reports a NaN loss at a step.
+    public var faultInjection: FaultInjection? = nil
 
     let sync: DistributedSync
     let console: Console
@@ -262,7 +264,8 @@ public final class Trainer {
         arena.zeroGrads()
         let logits = model(x)
         let loss = lossFunction(logits: logits, labels: labels)
-        let lossValue = loss.item()
+        var lossValue = loss.item()
+        if let faultInjection { lossValue = faultInjection.loss(lossValue, step: step, rank: comm.rank) }
         let correct = countCorrect(logits: logits, labels: labels)
         loss.backward()
         let t0 = DispatchTime.now().uptimeNanoseconds

@@ -27,8 +27,10 @@ public final class TrainingSession {
     /// Loads `configPath` with `overrides`, prepares data, model and run directory.
     /// - Parameters:
     ///   - resume: nil (fresh run), "auto" (RUN_DIR's latest checkpoint if any), or a path.
+    ///   - faultInjection: test aid only (see `FaultInjection`); nil in real runs.
     public init(configPath: String, overrides: [String], runDirectory: String?, resume: String?,
-                comm: any Communicator, stopSignal: StopSignal = StopSignal()) throws {
+                comm: any Communicator, stopSignal: StopSignal = StopSignal(),
+                faultInjection: FaultInjection? = nil) throws {
         self.comm = comm
         self.stopSignal = stopSignal
         let sync = DistributedSync(comm: comm)
@@ -45,6 +47,7 @@ public final class TrainingSession {
         trainer = try sync.agreeOnSuccess("loading the data and building the model") {
             try Trainer(config: config, comm: comm, runDirectory: runDir, stopSignal: stopSignal)
         }
+        trainer.faultInjection = faultInjection
         try sync.agreeOnSuccess("preparing the run directory \(runDir.path)") {
             guard comm.isRoot else { return }
             try TrainingSession.prepareRunDirectory(runDir, config: config)
