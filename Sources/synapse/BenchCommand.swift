@@ -37,6 +37,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Directory with the Fashion-MNIST IDX files.")
     var dataPath: String = "/usr/share/datasets/fashion-mnist"
 
+    @Flag(help: "Time the wait for the slowest rank (a barrier before each all-reduce) apart from the all-reduce itself.")
+    var separateSkew = false
+
     @Flag(help: "Print the report as one JSON line.")
     var json = false
 
@@ -61,6 +64,7 @@ struct BenchCommand: ParsableCommand {
         o.batch = batch; o.globalBatch = global; o.steps = steps; o.warmupSteps = warmup
         o.model = model == "lenet" ? Benchmark.lenet : ModelConfig(hidden: parsedHidden!)
         o.dataPath = dataPath
+        o.separateSkew = separateSkew
         let r = try Benchmark.run(o, comm: comm)
         guard comm.rank == 0 else { return }
         if json {
@@ -72,6 +76,9 @@ struct BenchCommand: ParsableCommand {
         print("model        \(r.model), \(r.parameters) parameters, SGD momentum 0.9")
         print("ranks        \(r.ranks) × \(r.blasThreads) BLAS thread(s), batch \(r.perRankBatch) per rank (global \(r.globalBatch))")
         print(String(format: "throughput   %.0f samples/s over %d steps (%.2f s); median step %.3f ms", r.samplesPerSec, r.steps, r.seconds, r.medianStepMs))
+        if let skew = r.rankSkewMsPerStep {
+            print(String(format: "rank skew    %.3f ms per step waiting for the slowest rank (barrier, timed apart)", skew))
+        }
         if let raw = r.rawAllReduceMs {
             print(String(format: "all-reduce   %.3f ms per step (flags + %d-byte gradient) vs raw MPI_Allreduce %.3f ms (×%.2f)",
                          r.allReduceMsPerStep, r.gradientBytes, raw, r.allReduceMsPerStep / max(raw, 1e-9)))

@@ -26,6 +26,9 @@ public enum Benchmark {
         public var dataPath = "/usr/share/datasets/fashion-mnist"
         /// Seed.
         public var seed: UInt64 = 42
+        /// Put a barrier before each step's all-reduces and time it apart, so that the
+        /// all-reduce figure is the collective's own cost (throughput then includes the barrier).
+        public var separateSkew = false
         /// Creates default options (the fashion-mlp benchmark of the README).
         public init() {}
     }
@@ -46,6 +49,7 @@ public enum Benchmark {
         public var samplesPerSec: Double
         public var medianStepMs: Double
         public var allReduceMsPerStep: Double
+        public var rankSkewMsPerStep: Double?
         public var rawAllReduceMs: Double?
         public var gradientBytes: Int
         public var peakRSSMiB: Double
@@ -76,6 +80,7 @@ public enum Benchmark {
         let scratch = UnsafeMutableBufferPointer<Float>.allocate(capacity: 2)
         defer { scratch.deallocate() }
         trainer.model.train()
+        trainer.measuresRankSkew = o.separateSkew && comm.size > 1
 
         var stepTimes: [Double] = []
         stepTimes.reserveCapacity(o.steps)
@@ -85,6 +90,7 @@ public enum Benchmark {
             if step == o.warmupSteps {
                 try comm.barrier()
                 trainer.communicationSeconds = 0
+                trainer.skewSeconds = 0
                 allocationsBefore = BufferPool.shared.allocationCount
                 start = DispatchTime.now().uptimeNanoseconds
             }
@@ -114,14 +120,16 @@ public enum Benchmark {
             times.sort()
             raw = times[times.count / 2] * 1000
         }
-        var comms = [trainer.communicationSeconds]
+        var comms = [trainer.communicationSeconds, trainer.skewSeconds]
         try comms.withUnsafeMutableBufferPointer { try comm.allReduce($0, op: .max) }
         return Report(model: o.model.kind == .cnn ? "cnn conv \(o.model.conv) k\(o.model.kernelSize) fc \(o.model.hidden)"
                                                     : "mlp 784-\(o.model.hidden.map(String.init).joined(separator: "-"))-10",
                       parameters: trainer.model.parameterCount, ranks: comm.size, perRankBatch: perRank, globalBatch: perRank * comm.size, steps: o.steps,
                       seconds: elapsed[0], samplesPerSec: Double(o.steps * perRank * comm.size) / elapsed[0],
                       medianStepMs: stepTimes[stepTimes.count / 2] * 1000,
-                      allReduceMsPerStep: comms[0] / Double(o.steps) * 1000, rawAllReduceMs: raw,
+                      allReduceMsPerStep: comms[0] / Double(o.steps) * 1000,
+                      rankSkewMsPerStep: o.separateSkew && comm.size > 1 ? comms[1] / Double(o.steps) * 1000 : nil,
+                      rawAllReduceMs: raw,
                       gradientBytes: trainer.arena.count * 4, peakRSSMiB: peakResidentMiB(),
                       bufferAllocationsTimed: allocations, blasThreads: BLAS.threads)
     }

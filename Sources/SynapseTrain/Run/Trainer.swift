@@ -268,6 +268,13 @@ public final class Trainer {
         if let faultInjection { lossValue = faultInjection.loss(lossValue, step: step, rank: comm.rank) }
         let correct = countCorrect(logits: logits, labels: labels)
         loss.backward()
+        if measuresRankSkew {
+            // Benchmark only: wait for the slowest rank first, so the time below is the
+            // collectives' own cost rather than load imbalance between ranks.
+            let w = DispatchTime.now().uptimeNanoseconds
+            try comm.barrier()
+            skewSeconds += Double(DispatchTime.now().uptimeNanoseconds - w) * 1e-9
+        }
         let t0 = DispatchTime.now().uptimeNanoseconds
         let flags = try sync.agree(.init(stop: stopSignal.isRequested, nonFiniteLoss: !lossValue.isFinite), scratch: scratch)
         if !flags.nonFiniteLoss { try sync.averageGradients(arena) }
@@ -281,6 +288,11 @@ public final class Trainer {
 
     /// Seconds spent in the per-step collectives (control flags + gradient all-reduce).
     public internal(set) var communicationSeconds = 0.0
+    /// Benchmarks set this to time the wait for the slowest rank (a barrier) apart from the
+    /// all-reduces; training leaves it off (the barrier costs a round trip).
+    public var measuresRankSkew = false
+    /// Seconds spent waiting for the slowest rank when `measuresRankSkew` is on.
+    public internal(set) var skewSeconds = 0.0
 
     /// `progress` with the sums of the current, not yet logged interval (all-reduced: a
     /// collective), so a run resumed from this checkpoint logs exactly the rows an
