@@ -28,6 +28,13 @@ public final class ParameterArena {
     public let values: UnsafeMutableBufferPointer<Float>
     /// All gradients, same layout as `values`.
     public let grads: UnsafeMutableBufferPointer<Float>
+    /// A few floats stored right after the gradients, for per-step control flags that travel
+    /// in the same all-reduce as the gradients (one collective per step instead of two).
+    public let controlSlots: UnsafeMutableBufferPointer<Float>
+    /// `grads` followed by `controlSlots`: the one buffer the gradient all-reduce sends.
+    public let gradsAndControl: UnsafeMutableBufferPointer<Float>
+    /// Number of control slots.
+    public static let controlSlotCount = 4
     /// The parameter tensors (views into `values`, their `grad` views into `grads`), in
     /// `entries` order.
     public let tensors: [Tensor]
@@ -46,9 +53,11 @@ public final class ParameterArena {
         self.entries = entries
         self.count = offset
         values = .allocate(capacity: max(offset, 1))
-        grads = .allocate(capacity: max(offset, 1))
+        gradsAndControl = .allocate(capacity: offset + Self.controlSlotCount)
+        grads = UnsafeMutableBufferPointer(start: gradsAndControl.baseAddress!, count: offset)
+        controlSlots = UnsafeMutableBufferPointer(start: gradsAndControl.baseAddress! + offset, count: Self.controlSlotCount)
         values.initialize(repeating: 0)
-        grads.initialize(repeating: 0)
+        gradsAndControl.initialize(repeating: 0)
         tensors = parameters.map(\.tensor)
         for (e, t) in zip(entries, tensors) {
             (values.baseAddress! + e.offset).update(from: t.pointer, count: e.count)
@@ -60,12 +69,12 @@ public final class ParameterArena {
 
     deinit {
         values.deallocate()
-        grads.deallocate()
+        gradsAndControl.deallocate()
     }
 
-    /// Sets every gradient to zero (one memset over the gradient buffer).
+    /// Sets every gradient (and control slot) to zero: one memset over the buffer.
     public func zeroGrads() {
-        grads.update(repeating: 0)
+        gradsAndControl.update(repeating: 0)
     }
 
     /// The entry called `name`, if any.

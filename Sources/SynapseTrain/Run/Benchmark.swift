@@ -77,8 +77,6 @@ public enum Benchmark {
         }
         try trainer.sync.broadcastParameters(trainer.arena)
         let stepsPerEpoch = trainer.data.stepsPerEpoch(globalBatch: config.train.batchSize, worldSize: comm.size)
-        let scratch = UnsafeMutableBufferPointer<Float>.allocate(capacity: 2)
-        defer { scratch.deallocate() }
         trainer.model.train()
         trainer.measuresRankSkew = o.separateSkew && comm.size > 1
 
@@ -97,7 +95,7 @@ public enum Benchmark {
             let t0 = DispatchTime.now().uptimeNanoseconds
             let batch = try trainer.data.trainBatch(epoch: step / stepsPerEpoch, index: step % stepsPerEpoch,
                                                     globalBatch: config.train.batchSize, rank: comm.rank, worldSize: comm.size)
-            _ = try trainer.trainStep(x: batch.inputs, labels: batch.labels, step: step, scratch: scratch)
+            _ = try trainer.trainStep(x: batch.inputs, labels: batch.labels, step: step)
             if step >= o.warmupSteps { stepTimes.append(Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9) }
         }
         var elapsed = [Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9]

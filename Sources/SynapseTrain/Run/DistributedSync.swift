@@ -37,38 +37,41 @@ public struct DistributedSync {
         try comm.broadcast(UnsafeMutableRawBufferPointer(buffer), root: 0)
     }
 
-    /// Rule 5: sum the gradient arena over ranks, then scale by 1/size, so every optimizer
-    /// sees the gradient of the mean loss over the global batch.
-    public func averageGradients(_ arena: ParameterArena) throws {
-        guard comm.size > 1 else { return }
-        try comm.allReduce(arena.grads, op: .sum)
-        let s = 1 / Float(comm.size)
-        let g = arena.grads
-        for i in 0..<g.count { g[i] *= s }
-    }
-
     /// Flags agreed once per step (rule 4): any rank raising one raises it for all.
     public struct ControlFlags: Sendable, Equatable {
         /// A stop was requested (signal) on some rank.
         public var stop = false
         /// Some rank saw a non-finite loss.
         public var nonFiniteLoss = false
-        /// After agreement: the highest rank that saw the non-finite loss.
+        /// After agreement: the rank that saw the non-finite loss when exactly one did.
         public var nonFiniteRank: Int? = nil
+        /// After agreement: how many ranks saw a non-finite loss.
+        public var nonFiniteRanks = 0
         /// Creates flags.
         public init(stop: Bool = false, nonFiniteLoss: Bool = false) {
             self.stop = stop; self.nonFiniteLoss = nonFiniteLoss
         }
     }
 
-    /// Rule 4: one small MAX all-reduce of the control flags, so every rank takes the same
-    /// decision at the same step. `buffer` is caller-owned scratch of 2 floats (no allocation).
-    public func agree(_ local: ControlFlags, scratch: UnsafeMutableBufferPointer<Float>) throws -> ControlFlags {
-        scratch[0] = local.stop ? 1 : 0
-        scratch[1] = local.nonFiniteLoss ? Float(comm.rank + 1) : 0   // MAX names a rank that saw it
-        if comm.size > 1 { try comm.allReduce(UnsafeMutableBufferPointer(rebasing: scratch[0..<2]), op: .max) }
-        var agreed = ControlFlags(stop: scratch[0] > 0, nonFiniteLoss: scratch[1] > 0)
-        if agreed.nonFiniteLoss { agreed.nonFiniteRank = Int(scratch[1]) - 1 }
+    /// Rules 4 and 5 in ONE all-reduce: the gradient arena is summed over ranks together with
+    /// the control flags stored right after it (`ParameterArena.controlSlots`), so every rank
+    /// gets the same gradient and takes the same decision at the same step.
+    ///
+    /// The gradients are already divided by the number of ranks (the trainer seeds each
+    /// rank's backward pass with 1/size), so their sum is the gradient of the mean loss over
+    /// the global batch: no pass over the arena to scale it. Flags are sums: > 0 means "some
+    /// rank raised it"; the rank of a non-finite loss is recovered as Σ(rank + 1) when exactly
+    /// one rank saw it. When a rank's loss is not finite its gradients are garbage too, and
+    /// the caller skips the update on every rank.
+    public func reduceGradients(_ arena: ParameterArena, flags local: ControlFlags) throws -> ControlFlags {
+        let c = arena.controlSlots
+        c[0] = local.stop ? 1 : 0
+        c[1] = local.nonFiniteLoss ? 1 : 0
+        c[2] = local.nonFiniteLoss ? Float(comm.rank + 1) : 0
+        if comm.size > 1 { try comm.allReduce(arena.gradsAndControl, op: .sum) }
+        var agreed = ControlFlags(stop: c[0] > 0, nonFiniteLoss: c[1] > 0)
+        agreed.nonFiniteRanks = Int(c[1])
+        if agreed.nonFiniteRanks == 1 { agreed.nonFiniteRank = Int(c[2]) - 1 }
         return agreed
     }
 

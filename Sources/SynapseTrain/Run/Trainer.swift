@@ -128,8 +128,6 @@ public final class Trainer {
             console.print("resumed at step \(state.step) (epoch \(state.epoch + 1), batch \(state.batchInEpoch)) of \(totalSteps)")
         }
 
-        let controlScratch = UnsafeMutableBufferPointer<Float>.allocate(capacity: 2)
-        defer { controlScratch.deallocate() }
         var interval = IntervalMeter()
         if let open = state.openInterval, comm.isRoot {
             // Continue the log interval the checkpoint cut (its sums are already global, so
@@ -150,11 +148,11 @@ public final class Trainer {
                                                                plateauFactor: state.plateau.factorSoFar)
                 let batch = try data.trainBatch(epoch: epoch, index: state.batchInEpoch, globalBatch: config.train.batchSize,
                                                 rank: comm.rank, worldSize: comm.size)
-                let result = try trainStep(x: batch.inputs, labels: batch.labels, step: state.step, scratch: controlScratch)
+                let result = try trainStep(x: batch.inputs, labels: batch.labels, step: state.step)
                 let flags = result.flags
                 if flags.nonFiniteLoss {
                     throw sync.agreed(TrainingFailure("the loss became non-finite (NaN or infinity) at step \(state.step + 1) "
-                                          + "(epoch \(epoch + 1)) on rank \(flags.nonFiniteRank ?? 0); all ranks stopped. The last good checkpoint "
+                                          + "(epoch \(epoch + 1)) \(flags.nonFiniteRank.map { "on rank \($0)" } ?? "on \(flags.nonFiniteRanks) ranks"); all ranks stopped. The last good checkpoint "
                                           + "\(lastCheckpoint.map { $0.path } ?? "(none yet)") is intact. Lower optimizer.lr or set train.grad_clip_norm."))
                 }
                 let lossValue = result.loss, correct = result.correct
@@ -254,12 +252,11 @@ public final class Trainer {
     }
 
     /// One optimizer step on this rank's slice `x` of the global batch: forward, loss,
-    /// backward, control flags (one tiny all-reduce), gradient average (one all-reduce of the
-    /// arena), clipping and penalties, update. When any rank saw a non-finite loss the update
+    /// backward, one all-reduce of the gradient arena with the control flags riding at its
+    /// end, clipping and penalties, update. When any rank saw a non-finite loss the update
     /// is skipped on every rank and the flags say so.
     /// - Shape: x [B/S, features], labels [B/S].
-    public func trainStep(x: Tensor, labels: [Int32], step: Int,
-                          scratch: UnsafeMutableBufferPointer<Float>) throws -> StepResult {
+    public func trainStep(x: Tensor, labels: [Int32], step: Int) throws -> StepResult {
         reseedDropout(step: step)
         arena.zeroGrads()
         let logits = model(x)
@@ -267,7 +264,9 @@ public final class Trainer {
         var lossValue = loss.item()
         if let faultInjection { lossValue = faultInjection.loss(lossValue, step: step, rank: comm.rank) }
         let correct = countCorrect(logits: logits, labels: labels)
-        loss.backward()
+        // Seed 1/size instead of 1: each rank's gradient comes out pre-divided, so the summing
+        // all-reduce yields the mean over the global batch (rule 5) with no extra pass.
+        loss.backward(gradient: backwardSeed)
         if measuresRankSkew {
             // Benchmark only: wait for the slowest rank first, so the time below is the
             // collectives' own cost rather than load imbalance between ranks.
@@ -276,8 +275,8 @@ public final class Trainer {
             skewSeconds += Double(DispatchTime.now().uptimeNanoseconds - w) * 1e-9
         }
         let t0 = DispatchTime.now().uptimeNanoseconds
-        let flags = try sync.agree(.init(stop: stopSignal.isRequested, nonFiniteLoss: !lossValue.isFinite), scratch: scratch)
-        if !flags.nonFiniteLoss { try sync.averageGradients(arena) }
+        let flags = try sync.reduceGradients(arena, flags: .init(stop: stopSignal.isRequested,
+                                                                 nonFiniteLoss: !lossValue.isFinite))
         communicationSeconds += Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9
         if flags.nonFiniteLoss { return StepResult(loss: lossValue, correct: correct, flags: flags) }
         if config.train.gradClipNorm > 0 { _ = clipGradientNorm(of: arena, maxNorm: config.train.gradClipNorm) }
@@ -286,7 +285,10 @@ public final class Trainer {
         return StepResult(loss: lossValue, correct: correct, flags: flags)
     }
 
-    /// Seconds spent in the per-step collectives (control flags + gradient all-reduce).
+    /// [1/size]: the gradient that seeds each rank's backward pass.
+    private lazy var backwardSeed = Tensor(shape: [1], values: [1 / Float(comm.size)])
+
+    /// Seconds spent in the per-step all-reduce (gradients and control flags).
     public internal(set) var communicationSeconds = 0.0
     /// Benchmarks set this to time the wait for the slowest rank (a barrier) apart from the
     /// all-reduces; training leaves it off (the barrier costs a round trip).
