@@ -3,7 +3,7 @@
 /// step (distributed rule 4) and leaves the last checkpoint intact.
 ///
 /// Set from the hidden `synapse train --inject-nan STEP:RANK` option. It only replaces the
-/// loss VALUE that the rank feeds into the per-step control all-reduce; the computation, the
+/// loss VALUE that the rank feeds into the per-step control flags (all-reduced with the gradients); the computation, the
 /// gradients and every other rank are untouched, exactly as if that rank's arithmetic had
 /// overflowed.
 public struct FaultInjection: Sendable, Equatable {

@@ -31,9 +31,9 @@ public struct TrainingSummary: Sendable {
 
 /// The training loop: every rank runs this same code on its shard (DESIGN.md rules 1–9).
 ///
-/// Per step: fill this rank's slice of the global batch → forward → loss → backward →
-/// agree on control flags (one tiny all-reduce) → average gradients (one all-reduce of the
-/// gradient arena) → clip / penalties → optimizer step. Rank 0 alone writes metrics and
+/// Per step: fill this rank's slice of the global batch → forward → loss → backward (seeded
+/// with 1/size) → ONE all-reduce of the gradient arena with the control flags (stop request,
+/// non-finite loss) riding at its end → clip / penalties → optimizer step. Rank 0 alone writes metrics and
 /// checkpoints, through `Console`, `MetricsWriter` and `CheckpointIO`; every collective sits
 /// outside those rank-0 branches.
 public final class Trainer {
