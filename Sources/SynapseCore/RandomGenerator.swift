@@ -13,18 +13,29 @@ import Darwin
 ///
 /// Reference: Blackman & Vigna, "Scrambled linear pseudorandom number generators" (2018).
 public struct RandomGenerator: RandomNumberGenerator, Codable, Equatable, Sendable {
-    /// The 256-bit state.
-    public var state: [UInt64]
+    // The 256-bit state as four words (not an array: `next()` runs once per dropout mask
+    // element, and array access there cost bounds checks and a heap buffer).
+    private var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
+
+    /// The 256-bit state, as four words (for checkpoints and tests).
+    public var state: [UInt64] {
+        get { [s0, s1, s2, s3] }
+        set {
+            precondition(newValue.count == 4, "RandomGenerator.state must have 4 words, got \(newValue.count)")
+            (s0, s1, s2, s3) = (newValue[0], newValue[1], newValue[2], newValue[3])
+        }
+    }
 
     /// A generator for `seed`, in the independent stream named by `stream` (and optional
     /// further numbers such as epoch or rank), mixed through SplitMix64.
     public init(seed: UInt64, stream: UInt64 = 0, _ more: UInt64...) {
         var x = seed ^ (stream &* 0x9E37_79B9_7F4A_7C15)
         for m in more { x = RandomGenerator.splitMix(&x) ^ m }
-        var s: [UInt64] = []
-        for _ in 0..<4 { s.append(RandomGenerator.splitMix(&x)) }
-        if s.allSatisfy({ $0 == 0 }) { s[0] = 1 }
-        state = s
+        s0 = RandomGenerator.splitMix(&x)
+        s1 = RandomGenerator.splitMix(&x)
+        s2 = RandomGenerator.splitMix(&x)
+        s3 = RandomGenerator.splitMix(&x)
+        if s0 == 0 && s1 == 0 && s2 == 0 && s3 == 0 { s0 = 1 }
     }
 
     /// Restores a saved generator (checkpoints store it as `{"state": [4 numbers]}`).
@@ -41,7 +52,13 @@ public struct RandomGenerator: RandomNumberGenerator, Codable, Equatable, Sendab
                 debugDescription: "RandomGenerator state must be 4 unsigned 64-bit integers, not all zero; "
                     + "got \(state). The saved generator state is corrupt: resume from another checkpoint."))
         }
-        self.state = state
+        (s0, s1, s2, s3) = (state[0], state[1], state[2], state[3])
+    }
+
+    /// Saves the generator as `{"state": [4 numbers]}`.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(state, forKey: .state)
     }
 
     private enum CodingKeys: String, CodingKey { case state }
@@ -67,12 +84,12 @@ public struct RandomGenerator: RandomNumberGenerator, Codable, Equatable, Sendab
 
     /// Next 64 random bits.
     public mutating func next() -> UInt64 {
-        let result = RandomGenerator.rotl(state[1] &* 5, 7) &* 9
-        let t = state[1] << 17
-        state[2] ^= state[0]; state[3] ^= state[1]
-        state[1] ^= state[2]; state[0] ^= state[3]
-        state[2] ^= t
-        state[3] = RandomGenerator.rotl(state[3], 45)
+        let result = RandomGenerator.rotl(s1 &* 5, 7) &* 9
+        let t = s1 << 17
+        s2 ^= s0; s3 ^= s1
+        s1 ^= s2; s0 ^= s3
+        s2 ^= t
+        s3 = RandomGenerator.rotl(s3, 45)
         return result
     }
 
