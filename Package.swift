@@ -55,7 +55,8 @@ let package = Package(
         // MARK: - Tests
         .target(name: "SynapseTestSupport", dependencies: ["SynapseCore"],
                 path: "Tests/SynapseTestSupport"),
-        .testTarget(name: "SynapseCoreTests", dependencies: ["SynapseCore", "SynapseTestSupport"]),
+        .testTarget(name: "SynapseCoreTests", dependencies: ["SynapseCore", "SynapseTestSupport"],
+                    exclude: ["Reference"]),   // the numpy scripts that generate the reference values
         .testTarget(name: "SynapseNNTests", dependencies: ["SynapseNN", "SynapseTestSupport"]),
         .testTarget(name: "SynapseOptimTests", dependencies: ["SynapseOptim", "SynapseTestSupport"]),
         .testTarget(name: "SynapseDataTests", dependencies: ["SynapseData", "SynapseCore", "CZlib", "SynapseTestSupport"]),
