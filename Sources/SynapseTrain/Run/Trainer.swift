@@ -81,6 +81,10 @@ public final class Trainer {
                             + "--set train.batch_size=\(max(comm.size, global / comm.size * comm.size)).")
         }
         self.data = try data ?? TrainingData(config: config)
+        guard self.data.stepsPerEpoch(globalBatch: global, worldSize: comm.size) > 0 else {
+            throw UserError("train.batch_size = \(global) is larger than the training split (\(self.data.trainCount) samples); "
+                            + "lower train.batch_size or use more data (data.train_subset, data.validation_size).")
+        }
         var initRNG = RandomGenerator(seed: config.train.seed, stream: RandomGenerator.Stream.initialization)
         self.model = try ModelFactory.build(config: config.model, inputShape: self.data.imageShape,
                                             outputSize: self.data.classCount, rng: &initRNG)
@@ -108,14 +112,10 @@ public final class Trainer {
             try sync.broadcastParameters(arena)
         }
 
+        let stepsPerEpoch = data.stepsPerEpoch(globalBatch: config.train.batchSize, worldSize: comm.size)
         let metrics: MetricsWriter? = try console.isRoot
             ? MetricsWriter(runDirectory: runDirectory, keepUpToStep: resume == nil ? nil : state.step) : nil
         let perRank = config.train.batchSize / comm.size
-        let stepsPerEpoch = data.stepsPerEpoch(globalBatch: config.train.batchSize, worldSize: comm.size)
-        guard stepsPerEpoch > 0 else {
-            throw UserError("train.batch_size = \(config.train.batchSize) is larger than the training split "
-                            + "(\(data.trainCount) samples); lower train.batch_size or use more data (data.train_subset).")
-        }
         var totalSteps = stepsPerEpoch * config.train.epochs
         if config.train.maxSteps > 0 { totalSteps = config.train.epochs > 0 ? min(totalSteps, config.train.maxSteps) : config.train.maxSteps }
         let progress = ProgressReporter(console: console, totalSteps: totalSteps, stepsPerEpoch: stepsPerEpoch,
@@ -137,7 +137,7 @@ public final class Trainer {
         }
         state.openInterval = nil
         var stoppedBySignal = false, stoppedEarly = false
-        var lastCheckpoint: URL? = nil
+        var lastCheckpoint: URL? = resume   // the last good one, named if the loss turns non-finite
         model.train()
 
         epochLoop: while state.step < totalSteps {
