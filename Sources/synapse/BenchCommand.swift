@@ -74,7 +74,7 @@ struct BenchCommand: ParsableCommand {
             return
         }
         print("model        \(r.model), \(r.parameters) parameters, SGD momentum 0.9")
-        print("ranks        \(r.ranks) × \(r.blasThreads) BLAS thread(s), batch \(r.perRankBatch) per rank (global \(r.globalBatch))")
+        print("ranks        \(r.ranks) × \(r.blasThreads) BLAS thread(s) (OpenBLAS \(r.blasCore) kernels), batch \(r.perRankBatch) per rank (global \(r.globalBatch))")
         print(String(format: "throughput   %.0f samples/s over %d steps (%.2f s); median step %.3f ms", r.samplesPerSec, r.steps, r.seconds, r.medianStepMs))
         if let skew = r.rankSkewMsPerStep {
             print(String(format: "rank skew    %.3f ms per step waiting for the slowest rank (barrier, timed apart)", skew))

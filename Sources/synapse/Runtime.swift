@@ -20,9 +20,11 @@ enum Runtime {
     /// This rank's index if the communicator exists, else 0.
     static var rankIfStarted: Int { comm?.rank ?? 0 }
 
-    /// Sets OpenBLAS threads for this rank and warns when ranks × threads exceed the cores.
+    /// Sets OpenBLAS threads for this rank and warns when ranks × threads exceed the cores;
+    /// rank 0 also says when OpenBLAS's own kernel choice was overridden.
     static func configureThreads(_ threads: Int, ranks: Int, rank: Int) {
         BLAS.threads = threads
+        if rank == 0, let note = KernelSelectionRestart.note { Console.note(note) }
         let cores = ProcessInfo.processInfo.activeProcessorCount
         if ranks * threads > cores && rank == 0 {
             Console.warn("\(ranks) rank(s) × \(threads) BLAS thread(s) = \(ranks * threads) threads on \(cores) cores; "

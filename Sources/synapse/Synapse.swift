@@ -18,6 +18,7 @@ struct Synapse: ParsableCommand {
     /// Parses arguments ourselves so every usage error exits with status 2 (ArgumentParser's
     /// own default is 64), and so MPI is finalized on every path out.
     static func main() {
+        KernelSelectionRestart.restartIfNeeded()
         let status: Int32
         var agreed = true
         do {

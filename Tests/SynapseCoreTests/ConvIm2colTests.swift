@@ -94,6 +94,25 @@ import SynapseTestSupport
         expectClose(onto.scalars, zip(base.scalars, fresh.scalars).map { $0 + $1 })
     }
 
+    @Test func scratchCol2imEqualsCol2im() {
+        // The one-run fold of stride-1 "same" convolutions must add exactly what the
+        // row-by-row fold adds (same additions in the same order per pixel: bit-equal), and
+        // every other geometry must take the row-by-row path.
+        let sameGeometries = [ConvGeometry(channels: 2, height: 7, width: 6, kernel: 3, padding: 1),
+                              ConvGeometry(channels: 3, height: 9, width: 9, kernel: 5, padding: 2),
+                              ConvGeometry(channels: 1, height: 8, width: 5, kernel: Size2D(3, 5), padding: Size2D(1, 2)),
+                              ConvGeometry(channels: 2, height: 7, width: 7, kernel: 3, padding: 2, dilation: 2)]
+        for (k, g) in (sameGeometries + geometries).enumerated() {
+            let c = randomTensor([g.patchSize, g.outputPixels], seed: UInt64(500 + k))
+            let base = randomTensor([g.channels, g.height, g.width], seed: UInt64(600 + k))
+            let expected = base.copy(), actual = base.copy()
+            col2im(c.pointer, geometry: g, addingInto: expected.pointer)
+            let scratch = c.copy()
+            col2im(overwritingPaddingOf: scratch.pointer, geometry: g, addingInto: actual.pointer)
+            #expect(actual.scalars == expected.scalars, "geometry \(k): \(g)")
+        }
+    }
+
     @Test func geometrySizes() {
         let g = ConvGeometry(channels: 16, height: 14, width: 14, kernel: 5, padding: 2)
         #expect(g.outHeight == 14 && g.outWidth == 14)

@@ -7,17 +7,18 @@
 ///
 /// with x = 0 outside the image. `naiveConv2d` computes exactly this with seven loops.
 ///
-/// Implemented as im2col + GEMM, one image at a time: `columns_n = im2col(x[n])`
-/// [Cin·kH·kW, Hout·Wout], then `out[n] = weight [Cout, Cin·kH·kW] · columns_n` lands
+/// Implemented as im2col + GEMM, one image at a time: `columns = im2col(x[n])`
+/// [Cin·kH·kW, Hout·Wout], then `out[n] = weight [Cout, Cin·kH·kW] · columns` lands
 /// directly in the NCHW output. Fused (unfold + matmul + bias in one op) because the column
-/// matrix is an internal buffer, not a tensor anyone else should see, and one tape record
-/// lets backward reuse it.
+/// matrix is an internal buffer, not a tensor anyone else should see.
 ///
 /// Why per image and not one GEMM over the batch (columns [K, N·Hout·Wout]): the batched
-/// product writes [Cout, N·Hout·Wout], which needs a permutation to NCHW, and OpenBLAS packs
-/// a column matrix with a row stride of N·Hout·Wout poorly. Measured with one thread for
-/// LeNet's second layer (Cout 32, K 400, 14×14, N 64): 64 per-image GEMMs 64 GFLOP/s, one
-/// batched GEMM 35 GFLOP/s; the input-gradient GEMM 89 vs 46 GFLOP/s.
+/// product writes [Cout, N·Hout·Wout], which needs a permutation to NCHW, and is no faster
+/// (measured for LeNet's second layer, one thread, AVX-512 kernels: 92 GFLOP/s batched,
+/// 101 per image). One image's columns (LeNet: 400 × 196 floats, 313 KB) stay in the L2
+/// cache between im2col and the GEMM that reads them; the columns of a whole batch (20 MB)
+/// would not. So nothing is kept for backward: it unfolds each image again, which is
+/// cheaper than storing and re-reading the batch's columns from memory.
 ///
 /// - Shape: x [N, Cin, H, W], weight [Cout, Cin, kH, kW], bias [Cout]
 ///   → [N, Cout, Hout, Wout], Hout = (H + 2·ph − dh·(kH − 1) − 1) / sh + 1 (same for W).
@@ -42,19 +43,15 @@ public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil,
     let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
     let recording = GradMode.isEnabled && inputs.contains(where: \.requiresGrad)
 
-    // The weight gradient needs every image's columns; keep them all only then (otherwise
-    // one image's worth is reused). A 1×1/stride-1/no-padding kernel reads x itself.
-    let keepColumns = recording && weight.requiresGrad
-    let columns: Tensor? = g.columnsAreTheImage ? nil : Tensor(uninitializedShape: keepColumns ? [N, K, P] : [K, P])
-    let columnsStep = keepColumns ? K * P : 0
-
+    // One image's column matrix, reused for every image (none for a 1×1/stride-1/no-padding
+    // kernel, which reads x itself).
+    let columns: Tensor? = g.columnsAreTheImage ? nil : Tensor(uninitializedShape: [K, P])
     for n in 0..<N {
         let image = x.pointer + n * g.imageSize
         let cols: UnsafePointer<Float>
         if let columns {
-            let c = columns.pointer + n * columnsStep
-            im2col(image, geometry: g, columns: c)
-            cols = UnsafePointer(c)
+            im2col(image, geometry: g, columns: columns.pointer)
+            cols = UnsafePointer(columns.pointer)
         } else {
             cols = UnsafePointer(image)
         }
@@ -71,8 +68,7 @@ public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil,
 
     if recording {
         y.record(inputs: inputs) { _, dy in
-            conv2dBackward(dy: dy, x: x, weight: weight, bias: bias,
-                           columns: keepColumns ? columns : nil, geometry: g)
+            conv2dBackward(dy: dy, x: x, weight: weight, bias: bias, geometry: g)
         }
     }
     return y
@@ -81,14 +77,14 @@ public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil,
 /// Backward of `conv2d`, accumulating (beta = 1) into the gradients that are required:
 ///
 /// - db[co] += Σ_{n, p} dy[n, co, p]
-/// - dW [Cout, K] += Σₙ dy[n] [Cout, P] · columns_nᵀ [P, K]   (the saved columns)
+/// - dW [Cout, K] += Σₙ dy[n] [Cout, P] · columns_nᵀ [P, K]
 /// - dx[n] += col2im(weightᵀ [K, Cout] · dy[n] [Cout, P])
 ///
-/// The input gradient is skipped when x needs none (the first layer: the image), saving a
-/// third of the FLOPs. Its column buffer holds one image at a time, so it stays in cache
-/// between the GEMM that writes it and the col2im that reads it.
-func conv2dBackward(dy: Tensor, x: Tensor, weight: Tensor, bias: Tensor?,
-                    columns: Tensor?, geometry g: ConvGeometry) {
+/// One image at a time: unfold x[n] again (see `conv2d` on why the forward pass keeps no
+/// columns), use the columns for dW while they are in cache, then form the column gradient
+/// and fold it onto dx[n]. The input gradient is skipped when x needs none (the first layer:
+/// the image), saving a third of the FLOPs.
+func conv2dBackward(dy: Tensor, x: Tensor, weight: Tensor, bias: Tensor?, geometry g: ConvGeometry) {
     let N = x.shape[0], Cout = weight.shape[0], K = g.patchSize, P = g.outputPixels
     let dyp = dy.pointer
     bias?.accumulateGrad { db in
@@ -96,31 +92,36 @@ func conv2dBackward(dy: Tensor, x: Tensor, weight: Tensor, bias: Tensor?,
             for co in 0..<Cout { db[co] += contiguousSum(dyp + (n * Cout + co) * P, count: P) }
         }
     }
-    weight.accumulateGrad { dW in
-        for n in 0..<N {
-            // columns_n: the saved unfolded image, or x[n] itself for a 1×1 kernel.
-            let cols = columns.map { UnsafePointer($0.pointer + n * K * P) }
-                ?? UnsafePointer(x.pointer + n * g.imageSize)
-            BLAS.gemm(transA: false, transB: true, m: Cout, n: K, k: P,
-                      a: dyp + n * Cout * P, lda: P, b: cols, ldb: P,
-                      beta: 1, c: dW.baseAddress!, ldc: K)
-        }
-    }
-    x.accumulateGrad { dx in
-        if g.columnsAreTheImage {
-            for n in 0..<N {   // dx[n] [Cin, H·W] += weightᵀ · dy[n]
-                BLAS.gemm(transA: true, transB: false, m: K, n: P, k: Cout,
-                          a: weight.pointer, lda: K, b: dyp + n * Cout * P, ldb: P,
-                          beta: 1, c: dx.baseAddress! + n * g.imageSize, ldc: P)
+    let wantsWeight = weight.requiresGrad, wantsInput = x.requiresGrad
+    guard wantsWeight || wantsInput else { return }
+    let dW = wantsWeight ? weight.gradBuffer().baseAddress : nil
+    let dx = wantsInput ? x.gradBuffer().baseAddress : nil
+    let columns: Tensor? = g.columnsAreTheImage || !wantsWeight ? nil : Tensor(uninitializedShape: [K, P])
+    let dColumns: Tensor? = g.columnsAreTheImage || !wantsInput ? nil : Tensor(uninitializedShape: [K, P])
+    for n in 0..<N {
+        let image = x.pointer + n * g.imageSize
+        let dyn = dyp + n * Cout * P
+        if let dW {
+            // dW [Cout, K] += dy[n] [Cout, P] · columns_nᵀ [P, K]
+            var cols = UnsafePointer(image)
+            if let columns {
+                im2col(image, geometry: g, columns: columns.pointer)
+                cols = UnsafePointer(columns.pointer)
             }
-            return
+            BLAS.gemm(transA: false, transB: true, m: Cout, n: K, k: P,
+                      a: dyn, lda: P, b: cols, ldb: P, beta: 1, c: dW, ldc: K)
         }
-        let dColumns = Tensor(uninitializedShape: [K, P])
-        for n in 0..<N {
-            BLAS.gemm(transA: true, transB: false, m: K, n: P, k: Cout,
-                      a: weight.pointer, lda: K, b: dyp + n * Cout * P, ldb: P,
-                      beta: 0, c: dColumns.pointer, ldc: P)
-            col2im(dColumns.pointer, geometry: g, addingInto: dx.baseAddress! + n * g.imageSize)
+        if let dx {
+            let dxn = dx + n * g.imageSize
+            if let dColumns {
+                // dcolumns [K, P] = weightᵀ [K, Cout] · dy[n] [Cout, P], folded onto dx[n]
+                BLAS.gemm(transA: true, transB: false, m: K, n: P, k: Cout,
+                          a: weight.pointer, lda: K, b: dyn, ldb: P, beta: 0, c: dColumns.pointer, ldc: P)
+                col2im(overwritingPaddingOf: dColumns.pointer, geometry: g, addingInto: dxn)
+            } else {   // 1×1 kernel: dx[n] [Cin, H·W] += weightᵀ · dy[n]
+                BLAS.gemm(transA: true, transB: false, m: K, n: P, k: Cout,
+                          a: weight.pointer, lda: K, b: dyn, ldb: P, beta: 1, c: dxn, ldc: P)
+            }
         }
     }
 }

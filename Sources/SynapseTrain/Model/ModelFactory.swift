@@ -46,7 +46,8 @@ public enum ModelFactory {
 
     /// A convolutional network: for each entry of `config.conv`, a block
     /// conv(k×k, same padding) → [batch norm] → activation → [residual blocks] → 2×2 pool →
-    /// [Dropout2d]; then flatten, dropout, and the fully connected layers of `config.hidden`
+    /// [Dropout2d] (max pooling runs before the activation when that is the same function:
+    /// see `poolsBeforeActivation`); then flatten, dropout, and the fully connected layers of `config.hidden`
     /// (each followed by dropout) and the classifier.
     /// - Shape: [N, C, H, W] → [N, outputSize].
     public static func cnn(config c: ModelConfig, inputShape: [Int], outputSize: Int,
@@ -64,11 +65,18 @@ public enum ModelFactory {
                                               padding: Size2D(c.kernelSize / 2), bias: !c.batchNorm,
                                               initializer: c.initializer, rng: &rng)))
             if c.batchNorm { layers.append(("bn\(k)", BatchNorm2d(featureCount: out))) }
-            layers.append(("act\(k)", try activationLayer(act)))
-            for r in 0..<c.residualBlocks {
-                layers.append(("res\(k)_\(r + 1)", try residualBlock(channels: out, config: c, rng: &rng)))
+            let pool = ("pool\(k)", c.pool == .max ? MaxPool2d(kernelSize: 2) as Module : AvgPool2d(kernelSize: 2))
+            if poolsBeforeActivation(c) {
+                // max(f(a), f(b)) = f(max(a, b)) for a non-decreasing f: pooling first gives the
+                // same output and gradients, and applies f to a quarter of the values.
+                layers += [pool, ("act\(k)", try activationLayer(act))]
+            } else {
+                layers.append(("act\(k)", try activationLayer(act)))
+                for r in 0..<c.residualBlocks {
+                    layers.append(("res\(k)_\(r + 1)", try residualBlock(channels: out, config: c, rng: &rng)))
+                }
+                layers.append(pool)
             }
-            layers.append(("pool\(k)", c.pool == .max ? MaxPool2d(kernelSize: 2) as Module : AvgPool2d(kernelSize: 2)))
             if c.convDropout > 0 { layers.append(("cdrop\(k)", Dropout2d(p: c.convDropout))) }
             channels = out; H /= 2; W /= 2
         }
@@ -78,6 +86,13 @@ public enum ModelFactory {
                            dropout: c.dropout, initializer: c.initializer, rng: &rng)
         layers += head.children.map { ($0.name, $0.module) }
         return Sequential(named: layers)
+    }
+
+    /// Whether a conv block can run its 2×2 max pooling before its activation: max pooling
+    /// commutes with every non-decreasing activation (all but GELU), and nothing sits between
+    /// them when there are no residual blocks.
+    static func poolsBeforeActivation(_ c: ModelConfig) -> Bool {
+        c.pool == .max && c.residualBlocks == 0 && c.activation != .gelu
     }
 
     /// A ResNet basic block at constant width: conv → [bn] → act → conv → [bn], plus the

@@ -55,6 +55,8 @@ public enum Benchmark {
         public var peakRSSMiB: Double
         public var bufferAllocationsTimed: Int
         public var blasThreads: Int
+        /// OpenBLAS's kernel set in this process ("SkylakeX", "Haswell", ...).
+        public var blasCore: String
     }
 
     /// Runs the benchmark on every rank (collective).
@@ -129,7 +131,8 @@ public enum Benchmark {
                       rankSkewMsPerStep: o.separateSkew && comm.size > 1 ? comms[1] / Double(o.steps) * 1000 : nil,
                       rawAllReduceMs: raw,
                       gradientBytes: trainer.arena.count * 4, peakRSSMiB: peakResidentMiB(),
-                      bufferAllocationsTimed: allocations, blasThreads: BLAS.threads)
+                      bufferAllocationsTimed: allocations, blasThreads: BLAS.threads,
+                      blasCore: BLASKernelSelection.coreName)
     }
 
     /// Peak resident set size of this process (VmHWM from /proc/self/status), in MiB.
