@@ -31,9 +31,9 @@ public struct Console: Sendable {
         FileHandle.standardOutput.write(Data(("\r\u{1B}[K" + line).utf8))
     }
 
-    /// Prints an informational line on standard error ("note: ..."); call it on rank 0 only.
+    /// Prints an informational line on standard output ("note: ..."); call it on rank 0 only.
     public static func note(_ message: String) {
-        FileHandle.standardError.write(Data(("note: " + message + "\n").utf8))
+        FileHandle.standardOutput.write(Data(("note: " + message + "\n").utf8))
     }
 
     /// Prints a warning on standard error, from any rank, prefixed with the rank when > 0.
