@@ -6,7 +6,7 @@ import SynapseTrain
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure training samples/s, peak memory and all-reduce cost (fashion-mlp MLP or the LeNet-like CNN).",
+        abstract: "Measure training samples/s, peak memory and all-reduce cost (fashion-mlp MLP, the LeNet-like CNN, or a config's model).",
         discussion: """
         Uses real Fashion-MNIST batches and the same training step as `synapse train`. Run it alone
         for one rank, or under mpirun (launch/synapse-mpirun -n 2 ... bench) for the scaling figures.
@@ -30,6 +30,10 @@ struct BenchCommand: ParsableCommand {
 
     @Option(help: "Model: mlp (784-HIDDEN-10) or lenet (the CNN of the PyTorch peer benchmark).")
     var model: String = "mlp"
+
+    @Option(help: ArgumentHelp("Benchmark the model of this training config instead (its model: section; batch, steps and threads still come from these options).",
+                               valueName: "config.yaml"))
+    var config: String?
 
     @Option(help: "Hidden layer widths of the mlp, comma-separated.")
     var hidden: String = "256,128"
@@ -62,7 +66,11 @@ struct BenchCommand: ParsableCommand {
         Runtime.configureThreads(threads, ranks: comm.size, rank: comm.rank)
         var o = Benchmark.Options()
         o.batch = batch; o.globalBatch = global; o.steps = steps; o.warmupSteps = warmup
-        o.model = model == "lenet" ? Benchmark.lenet : ModelConfig(hidden: parsedHidden!)
+        if let config {
+            o.model = try ConfigLoader.load(path: config).model
+        } else {
+            o.model = model == "lenet" ? Benchmark.lenet : ModelConfig(hidden: parsedHidden!)
+        }
         o.dataPath = dataPath
         o.separateSkew = separateSkew
         let r = try Benchmark.run(o, comm: comm)

@@ -52,8 +52,10 @@ public func batchNorm(_ x: Tensor, runningMean: Tensor?, runningVar: Tensor?,
         let a = invStd[c] * (weight?.pointer[c] ?? 1)
         let b = (bias?.pointer[c] ?? 0) - mean[c] * a
         for n in 0..<N {
-            let offset = (n * C + c) * S
-            for s in 0..<S { yp[offset + s] = xp[offset + s] * a + b }
+            // Pointers per row: `yp[offset + s]` adds an overflow check per element that keeps
+            // the loop from vectorizing.
+            let src = xp + (n * C + c) * S, dst = yp + (n * C + c) * S
+            for s in 0..<S { dst[s] = src[s] * a + b }
         }
     }
 
@@ -80,9 +82,7 @@ private func batchStatistics(_ x: Tensor, N: Int, C: Int, S: Int, reducer: (any 
         let xp = x.pointer
         for n in 0..<N {
             for c in 0..<C {
-                let row = xp + (n * C + c) * S
-                var s = 0.0, s2 = 0.0
-                for i in 0..<S { let v = Double(row[i]); s += v; s2 += v * v }
+                let (s, s2) = contiguousSumAndSquares(xp + (n * C + c) * S, count: S)
                 sums[c] += s
                 sums[C + c] += s2
             }
@@ -129,13 +129,7 @@ private func batchNormBackward(dy: Tensor, x: Tensor, weight: Tensor?, bias: Ten
         for n in 0..<N {
             for c in 0..<C {
                 let offset = (n * C + c) * S
-                let mu = mean[c]
-                var sdy = 0.0, sdyx = 0.0
-                for i in 0..<S {
-                    let d = Double(g[offset + i])
-                    sdy += d
-                    sdyx += d * Double(xp[offset + i] - mu)
-                }
+                let (sdy, sdyx) = contiguousSumAndDot(g + offset, xp + offset, shift: mean[c], count: S)
                 sums[c] += sdy
                 sums[C + c] += sdyx * Double(invStd[c])
             }
@@ -152,9 +146,10 @@ private func batchNormBackward(dy: Tensor, x: Tensor, weight: Tensor?, bias: Ten
                 let mu = mean[c], inv = invStd[c]
                 for n in 0..<N {
                     let offset = (n * C + c) * S
+                    let xr = xp + offset, gr = g + offset, dxr = dx.baseAddress! + offset
                     for i in 0..<S {
-                        let xhat = (xp[offset + i] - mu) * inv
-                        dx[offset + i] += k * (g[offset + i] - meanDy - xhat * meanDyXhat)
+                        let xhat = (xr[i] - mu) * inv
+                        dxr[i] += k * (gr[i] - meanDy - xhat * meanDyXhat)
                     }
                 }
             }

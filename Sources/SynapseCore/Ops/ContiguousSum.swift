@@ -19,3 +19,51 @@ func contiguousSum(_ p: UnsafePointer<Float>, count: Int) -> Float {
     }
     return s
 }
+
+/// Σ p[i] and Σ p[i]² over `count` consecutive floats, accumulated in Double in eight
+/// independent lanes (batch norm's statistics: Double keeps Σx² − (Σx)²/M exact enough, and
+/// the lanes keep the loop at load speed instead of one dependent Double add per value).
+@inline(__always)
+func contiguousSumAndSquares(_ p: UnsafePointer<Float>, count: Int) -> (sum: Double, squares: Double) {
+    var s = SIMD8<Double>(), s2 = SIMD8<Double>()
+    var i = 0
+    while i &+ 8 <= count {
+        let v = SIMD8<Double>(UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self))
+        s += v
+        s2 += v * v
+        i &+= 8
+    }
+    var sum = s.sum(), squares = s2.sum()
+    while i < count {
+        let v = Double(p[i])
+        sum += v
+        squares += v * v
+        i &+= 1
+    }
+    return (sum, squares)
+}
+
+/// Σ dy[i] and Σ dy[i]·(x[i] − shift) over `count` consecutive floats, in Double with eight
+/// lanes (batch norm's backward sums; see `contiguousSumAndSquares`).
+@inline(__always)
+func contiguousSumAndDot(_ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, shift: Float,
+                         count: Int) -> (sum: Double, dot: Double) {
+    var s = SIMD8<Double>(), d = SIMD8<Double>()
+    let shift8 = SIMD8<Float>(repeating: shift)
+    var i = 0
+    while i &+ 8 <= count {
+        let g = SIMD8<Double>(UnsafeRawPointer(dy + i).loadUnaligned(as: SIMD8<Float>.self))
+        let c = SIMD8<Double>(UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self) - shift8)
+        s += g
+        d += g * c
+        i &+= 8
+    }
+    var sum = s.sum(), dot = d.sum()
+    while i < count {
+        let g = Double(dy[i])
+        sum += g
+        dot += g * Double(x[i] - shift)
+        i &+= 1
+    }
+    return (sum, dot)
+}
