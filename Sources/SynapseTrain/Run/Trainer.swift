@@ -176,7 +176,9 @@ public final class Trainer {
                 }
                 progress.update(step: state.step, epoch: epoch + 1, loss: Double(lossValue),
                                 samplesPerSec: state.trainSeconds > 0 ? state.trainSamples / state.trainSeconds : 0,
-                                stepsPerSec: state.trainSeconds > 0 ? Double(state.step - state.firstStepThisRun) / state.trainSeconds : 0,
+                                // Whole-run rate: trainSeconds and trainSamples both carry over a resume.
+                                stepsPerSec: state.trainSeconds > 0
+                                    ? state.trainSamples / Double(config.train.batchSize) / state.trainSeconds : 0,
                                 now: now)
 
                 if flags.stop {
