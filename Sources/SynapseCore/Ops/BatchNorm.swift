@@ -82,7 +82,8 @@ private func batchStatistics(_ x: Tensor, N: Int, C: Int, S: Int, reducer: (any 
         let xp = x.pointer
         for n in 0..<N {
             for c in 0..<C {
-                let (s, s2) = contiguousSumAndSquares(xp + (n * C + c) * S, count: S)
+                let row = xp + (n * C + c) * S
+                let (s, s2) = contiguousSumAndDot(row, row, shift: 0, count: S)   // Σx, Σx²
                 sums[c] += s
                 sums[C + c] += s2
             }

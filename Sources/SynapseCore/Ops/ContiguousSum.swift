@@ -20,31 +20,10 @@ func contiguousSum(_ p: UnsafePointer<Float>, count: Int) -> Float {
     return s
 }
 
-/// Σ p[i] and Σ p[i]² over `count` consecutive floats, accumulated in Double in eight
-/// independent lanes (batch norm's statistics: Double keeps Σx² − (Σx)²/M exact enough, and
-/// the lanes keep the loop at load speed instead of one dependent Double add per value).
-@inline(__always)
-func contiguousSumAndSquares(_ p: UnsafePointer<Float>, count: Int) -> (sum: Double, squares: Double) {
-    var s = SIMD8<Double>(), s2 = SIMD8<Double>()
-    var i = 0
-    while i &+ 8 <= count {
-        let v = SIMD8<Double>(UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self))
-        s += v
-        s2 += v * v
-        i &+= 8
-    }
-    var sum = s.sum(), squares = s2.sum()
-    while i < count {
-        let v = Double(p[i])
-        sum += v
-        squares += v * v
-        i &+= 1
-    }
-    return (sum, squares)
-}
-
-/// Σ dy[i] and Σ dy[i]·(x[i] − shift) over `count` consecutive floats, in Double with eight
-/// lanes (batch norm's backward sums; see `contiguousSumAndSquares`).
+/// Σ dy[i] and Σ dy[i]·(x[i] − shift) over `count` consecutive floats, accumulated in Double
+/// in eight independent lanes: batch norm's backward sums, and with dy = x, shift = 0 its
+/// statistics Σx and Σx² (Double keeps Σx² − (Σx)²/M exact enough; the lanes keep the loop at
+/// load speed instead of one dependent Double add per value).
 @inline(__always)
 func contiguousSumAndDot(_ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, shift: Float,
                          count: Int) -> (sum: Double, dot: Double) {
