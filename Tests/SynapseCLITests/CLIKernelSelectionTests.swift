@@ -40,3 +40,22 @@ struct CLIKernelSelectionTests {
         #expect(!stdout.contains("OpenBLAS chose"), "\(stdout)")
     }
 }
+
+/// `synapse bench --config`: the model of a training config, and a clear error for a bad file.
+@Suite(.enabled(if: SynapseCLI.binary != nil && SynapseCLI.hasFashionMNIST,
+                "needs the built synapse binary and the Fashion-MNIST files"))
+struct CLIBenchConfigTests {
+    @Test func benchmarksTheConfigsModel() throws {
+        let config = ProcessRunner.packageRoot.appendingPathComponent("configs/fashion-cnn.yaml").path
+        let result = try SynapseCLI.run(["bench", "--config", config, "--steps", "2", "--warmup", "1", "--batch", "8"])
+        #expect(result.status == 0, "\(result.report)")
+        #expect(result.stdout.contains("model        cnn conv [48, 96] k3 bn fc [], 89242 parameters"), "\(result.report)")
+    }
+
+    @Test func aMissingConfigIsAUserError() throws {
+        let directory = try TestDirectory("bench-config")
+        let result = try SynapseCLI.run(["bench", "--config", directory.file("nope.yaml")], timeout: 60)
+        #expect(result.status == 2, "\(result.report)")
+        #expect(result.stderr.contains("nope.yaml"), "\(result.report)")
+    }
+}
