@@ -53,6 +53,20 @@ extension Tensor {
         body(gradBuffer())
     }
 
+    /// Like `accumulateGrad`, for a backward rule that can store its contribution instead of
+    /// adding it: when this tensor has no gradient yet, the new buffer is handed over
+    /// UNINITIALIZED with `fresh` true, and the rule must write every element. That saves a
+    /// pass that zeroes a buffer only to add into it (the input gradient of a large
+    /// activation: megabytes per step).
+    @inlinable
+    public func storeOrAccumulateGrad(_ body: (_ grad: UnsafeMutableBufferPointer<Float>, _ fresh: Bool) -> Void) {
+        guard requiresGrad else { return }
+        if let g = grad { return body(g.data, false) }
+        let g = Tensor(uninitializedShape: shape)
+        grad = g
+        body(g.data, true)
+    }
+
     /// This tensor's gradient buffer, created zero-filled on first use.
     public func gradBuffer() -> UnsafeMutableBufferPointer<Float> {
         if let g = grad { return g.data }

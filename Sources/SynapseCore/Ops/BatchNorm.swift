@@ -139,7 +139,7 @@ private func batchNormBackward(dy: Tensor, x: Tensor, weight: Tensor?, bias: Ten
         weight?.accumulateGrad { dw in for c in 0..<C { dw[c] += Float(sums[C + c]) } }
         guard x.requiresGrad else { return }   // same on every replica: no unmatched all-reduce
         if batchStatistics { reducer?.sumAcrossReplicas(sums) }
-        x.accumulateGrad { dx in
+        x.storeOrAccumulateGrad { dx, fresh in
             for c in 0..<C {
                 let k = invStd[c] * (weight?.pointer[c] ?? 1)
                 let meanDy = batchStatistics ? Float(sums[c] / M) : 0
@@ -148,9 +148,10 @@ private func batchNormBackward(dy: Tensor, x: Tensor, weight: Tensor?, bias: Ten
                 for n in 0..<N {
                     let offset = (n * C + c) * S
                     let xr = xp + offset, gr = g + offset, dxr = dx.baseAddress! + offset
-                    for i in 0..<S {
-                        let xhat = (xr[i] - mu) * inv
-                        dxr[i] += k * (gr[i] - meanDy - xhat * meanDyXhat)
+                    if fresh {
+                        for i in 0..<S { dxr[i] = k * (gr[i] - meanDy - (xr[i] - mu) * inv * meanDyXhat) }
+                    } else {
+                        for i in 0..<S { dxr[i] += k * (gr[i] - meanDy - (xr[i] - mu) * inv * meanDyXhat) }
                     }
                 }
             }

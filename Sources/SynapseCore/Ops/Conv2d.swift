@@ -95,7 +95,10 @@ func conv2dBackward(dy: Tensor, x: Tensor, weight: Tensor, bias: Tensor?, geomet
     let wantsWeight = weight.requiresGrad, wantsInput = x.requiresGrad
     guard wantsWeight || wantsInput else { return }
     let dW = wantsWeight ? weight.gradBuffer().baseAddress : nil
-    let dx = wantsInput ? x.gradBuffer().baseAddress : nil
+    // A fresh input gradient is zeroed one image at a time, just before that image's fold,
+    // rather than all at once (the image is then in cache when col2im adds into it).
+    var dx: UnsafeMutablePointer<Float>? = nil, dxFresh = false
+    x.storeOrAccumulateGrad { buffer, fresh in dx = buffer.baseAddress; dxFresh = fresh }
     let columns: Tensor? = g.columnsAreTheImage || !wantsWeight ? nil : Tensor(uninitializedShape: [K, P])
     let dColumns: Tensor? = g.columnsAreTheImage || !wantsInput ? nil : Tensor(uninitializedShape: [K, P])
     for n in 0..<N {
@@ -113,6 +116,7 @@ func conv2dBackward(dy: Tensor, x: Tensor, weight: Tensor, bias: Tensor?, geomet
         }
         if let dx {
             let dxn = dx + n * g.imageSize
+            if dxFresh { dxn.update(repeating: 0, count: g.imageSize) }
             if let dColumns {
                 // dcolumns [K, P] = weightᵀ [K, Cout] · dy[n] [Cout, P], folded onto dx[n]
                 BLAS.gemm(transA: true, transB: false, m: K, n: P, k: Cout,

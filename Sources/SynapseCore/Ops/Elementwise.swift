@@ -41,9 +41,13 @@ public func relu(_ x: Tensor) -> Tensor {
     for i in 0..<x.count { let v = xs[i]; ys[i] = v > 0 ? v : 0 }
     if isRecording(x) {
         y.record(inputs: [x]) { y, dy in
-            x.accumulateGrad { dx in
+            x.storeOrAccumulateGrad { dx, fresh in
                 let ys = y.pointer, g = dy.pointer   // y > 0 exactly where x > 0
-                for i in 0..<dx.count { let gi = g[i]; dx[i] += ys[i] > 0 ? gi : 0 }
+                if fresh {
+                    for i in 0..<dx.count { let gi = g[i]; dx[i] = ys[i] > 0 ? gi : 0 }
+                } else {
+                    for i in 0..<dx.count { let gi = g[i]; dx[i] += ys[i] > 0 ? gi : 0 }
+                }
             }
         }
     }

@@ -26,10 +26,11 @@ public func maxPool2d(_ x: Tensor, kernelSize: Size2D, stride: Size2D? = nil, pa
     }
     if recording {
         y.record(inputs: [x]) { _, dy in
-            x.accumulateGrad { dx in
+            x.storeOrAccumulateGrad { dx, fresh in
                 argmax.pointer.withMemoryRebound(to: Int32.self, capacity: argmax.count) { indices in
                     for q in 0..<planes {
                         let d = dx.baseAddress! + q * plane, at = indices + q * P, gq = dy.pointer + q * P
+                        if fresh { d.update(repeating: 0, count: plane) }   // one plane, still in cache for the scatter
                         for p in 0..<P { d[Int(at[p])] += gq[p] }
                     }
                 }
