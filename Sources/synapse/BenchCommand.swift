@@ -91,6 +91,14 @@ struct BenchCommand: ParsableCommand {
             print(String(format: "all-reduce   %.3f ms per step (flags + %d-byte gradient) vs raw MPI_Allreduce %.3f ms (×%.2f)",
                          r.allReduceMsPerStep, r.gradientBytes, raw, r.allReduceMsPerStep / max(raw, 1e-9)))
         }
+        if let conv = r.convLayers {
+            for layer in conv.layers {
+                print(String(format: "conv layer   %@: %.2f ms per step (forward + backward), %.0f GFLOP/s",
+                             layer.layer, layer.msPerStep, layer.gflops))
+            }
+            print(String(format: "conv layers  %.0f GFLOP/s together = %.0f %% of this core's sgemm rate (%.0f GFLOP/s at 1024³)",
+                         conv.convGflops, 100 * conv.convGflops / conv.sgemmGflops, conv.sgemmGflops))
+        }
         print(String(format: "memory       peak RSS %.1f MiB (rank 0); %d buffer allocations during the timed steps", r.peakRSSMiB, r.bufferAllocationsTimed))
     }
 }

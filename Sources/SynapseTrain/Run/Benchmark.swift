@@ -57,6 +57,8 @@ public enum Benchmark {
         public var blasThreads: Int
         /// OpenBLAS's kernel set in this process ("SkylakeX", "Haswell", ...).
         public var blasCore: String
+        /// A CNN's conv layers timed alone against this core's sgemm rate (rank 0's figures).
+        public var convLayers: ConvLayerBenchmark.Report?
     }
 
     /// Runs the benchmark on every rank (collective).
@@ -120,6 +122,7 @@ public enum Benchmark {
             times.sort()
             raw = times[times.count / 2] * 1000
         }
+        let convLayers = ConvLayerBenchmark.run(model: o.model, batch: perRank)
         var comms = [trainer.communicationSeconds, trainer.skewSeconds]
         try comms.withUnsafeMutableBufferPointer { try comm.allReduce($0, op: .max) }
         return Report(model: o.model.kind == .cnn ? "cnn conv \(o.model.conv) k\(o.model.kernelSize)\(o.model.batchNorm ? " bn" : "") fc \(o.model.hidden)"
@@ -132,7 +135,7 @@ public enum Benchmark {
                       rawAllReduceMs: raw,
                       gradientBytes: trainer.arena.count * 4, peakRSSMiB: peakResidentMiB(),
                       bufferAllocationsTimed: allocations, blasThreads: BLAS.threads,
-                      blasCore: BLASKernelSelection.coreName)
+                      blasCore: BLASKernelSelection.coreName, convLayers: convLayers)
     }
 
     /// Peak resident set size of this process (VmHWM from /proc/self/status), in MiB.
