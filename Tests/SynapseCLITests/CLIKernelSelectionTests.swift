@@ -49,10 +49,10 @@ struct CLIBenchConfigTests {
         let config = ProcessRunner.packageRoot.appendingPathComponent("configs/fashion-cnn.yaml").path
         let result = try SynapseCLI.run(["bench", "--config", config, "--steps", "2", "--warmup", "1", "--batch", "8"])
         #expect(result.status == 0, "\(result.report)")
-        #expect(result.stdout.contains("model        cnn conv [48, 96] k3 bn fc [], 89242 parameters"), "\(result.report)")
+        #expect(result.stdout.contains("model        cnn conv [32, 64] k5 bn fc [], 83562 parameters"), "\(result.report)")
         // Both conv layers timed alone, the first without an input gradient.
-        #expect(result.stdout.contains("conv layer   conv1 1→48 3×3 on 28×28"), "\(result.report)")
-        #expect(result.stdout.contains("conv layer   conv2 48→96 3×3 on 14×14"), "\(result.report)")
+        #expect(result.stdout.contains("conv layer   conv1 1→32 5×5 on 28×28"), "\(result.report)")
+        #expect(result.stdout.contains("conv layer   conv2 32→64 5×5 on 14×14"), "\(result.report)")
         #expect(result.stdout.contains("of this core's sgemm rate"), "\(result.report)")
     }
 
