@@ -27,8 +27,9 @@ enum KernelSelectionRestart {
         setenv("OPENBLAS_CORETYPE", better, 1)
         setenv(markerVariable, detected, 1)
         execv("/proc/self/exe", CommandLine.unsafeArgv)
-        // Only reached if exec failed: carry on with the detected kernels.
+        // Only reached if exec failed: carry on with the detected kernels (and say nothing).
         unsetenv("OPENBLAS_CORETYPE")
+        unsetenv(markerVariable)
     }
 
     /// One line for the run's console when this process was restarted, else nil.

@@ -153,7 +153,6 @@ final class CheckpointIO {
             for i in bestBuffers.indices { try bestBuffers[i].withUnsafeMutableBufferPointer { try sync.broadcast($0) } }
         }
         elapsedAtStart = progress.elapsedBefore
-        progress.firstStepThisRun = progress.step
         return progress
     }
 

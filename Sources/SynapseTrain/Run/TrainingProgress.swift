@@ -13,8 +13,6 @@ public struct TrainingProgress: Codable, Sendable, Equatable {
     public var elapsedBefore = 0.0
     /// Samples and seconds of pure training time, for the mean throughput.
     public var trainSamples = 0.0, trainSeconds = 0.0
-    /// Step at which this process started (for the ETA).
-    public var firstStepThisRun = 0
     /// Validation results.
     public var lastVal: EvalResult? = nil, bestVal: EvalResult? = nil
     /// Epoch (1-based) of the best validation result.
