@@ -1,7 +1,12 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import SynapseCore
 
 /// Random image transformations applied while a training batch is built (torchvision's
-/// `RandomCrop(size, padding)` and `RandomHorizontalFlip()`).
+/// `RandomCrop(size, padding)`, `RandomHorizontalFlip()` and `RandomErasing(p)`).
 ///
 /// Each sample's randomness comes from a generator seeded by (seed, epoch, dataset index), not
 /// from a stream shared by the batch, so the transformation a sample gets does not depend on
@@ -13,16 +18,24 @@ public struct Augmentation: Sendable, Equatable {
     public var cropPadding: Int
     /// Whether to mirror images left–right with probability ½.
     public var horizontalFlip: Bool
+    /// Probability of erasing one random rectangle after cropping and flipping (Zhong et al.,
+    /// "Random Erasing Data Augmentation", arXiv:1708.04896; 0 = off). The rectangle covers
+    /// 2–33 % of the image with aspect ratio h/w in 0.3–3.3 (log-uniform), and is set to 0
+    /// in normalized units (the dataset's mean pixel): torchvision's `RandomErasing(p)` after
+    /// `Normalize`, with its default scale, ratio and value.
+    public var erasing: Float
 
     /// Creates an augmentation (the default does nothing).
-    public init(cropPadding: Int = 0, horizontalFlip: Bool = false) {
+    public init(cropPadding: Int = 0, horizontalFlip: Bool = false, erasing: Float = 0) {
         precondition(cropPadding >= 0, "Augmentation: cropPadding must be ≥ 0")
+        precondition(erasing >= 0 && erasing <= 1, "Augmentation: erasing must be a probability")
         self.cropPadding = cropPadding
         self.horizontalFlip = horizontalFlip
+        self.erasing = erasing
     }
 
     /// Whether any transformation is on.
-    public var isIdentity: Bool { cropPadding == 0 && !horizontalFlip }
+    public var isIdentity: Bool { cropPadding == 0 && !horizontalFlip && erasing == 0 }
 
     /// Writes one augmented image: reads bytes `src` ([C, H, W]), maps them through `table`
     /// (byte → normalized value) and writes `dst` ([C, H, W]). Pixels that come from the
@@ -53,5 +66,29 @@ public struct Augmentation: Sendable, Equatable {
                 }
             }
         }
+        if erasing > 0 && rng.nextUniform() < erasing, let r = erasedRectangle(height: H, width: W, rng: &rng) {
+            for c in 0..<C {
+                for y in r.top..<(r.top + r.height) {
+                    let row = dst + (c * H + y) * W
+                    for x in r.left..<(r.left + r.width) { row[x] = 0 }
+                }
+            }
+        }
+    }
+
+    /// The rectangle random erasing blanks in an H×W image: area 2–33 % of the image, aspect
+    /// ratio h/w log-uniform in 0.3–3.3, at a uniform position. Like torchvision, it makes up to
+    /// 10 draws for a rectangle that fits and erases nothing (nil) if none does.
+    func erasedRectangle(height H: Int, width W: Int,
+                         rng: inout RandomGenerator) -> (top: Int, left: Int, height: Int, width: Int)? {
+        let logLow = logf(0.3), logHigh = logf(3.3)
+        for _ in 0..<10 {
+            let area = Float(H * W) * rng.nextUniform(0.02, 0.33)
+            let ratio = expf(rng.nextUniform(logLow, logHigh))
+            let h = Int((area * ratio).squareRoot().rounded()), w = Int((area / ratio).squareRoot().rounded())
+            guard h >= 1 && w >= 1 && h < H && w < W else { continue }
+            return (rng.nextInt(below: H - h + 1), rng.nextInt(below: W - w + 1), h, w)
+        }
+        return nil
     }
 }

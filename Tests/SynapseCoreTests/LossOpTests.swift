@@ -21,6 +21,30 @@ import SynapseTestSupport
         expectClose(summed.item(), 2 * ln2)
     }
 
+    @Test func crossEntropyWithLabelSmoothingHandComputed() {
+        // Row 0 of the test above, ε = 0.3, C = 3: target q = [0.1, 0.1, 0.8].
+        // loss = -Σ q_j log p_j = 0.1 ln 6 + 0.1 ln 3 + 0.8 ln 2 = 0.9 ln 2 + 0.2 ln 3.
+        // gradient = softmax - q = [1/6 - 0.1, 1/3 - 0.1, 1/2 - 0.8].
+        let logits = Tensor(shape: [1, 3], values: [0, ln2, ln3], requiresGrad: true)
+        let loss = crossEntropy(logits: logits, labels: [2], labelSmoothing: 0.3)
+        expectClose(loss.item(), 0.9 * ln2 + 0.2 * ln3)
+        loss.backward()
+        expectClose(logits.grad!.scalars, [1.0 / 6 - 0.1, 1.0 / 3 - 0.1, -0.3], rtol: 1e-4)
+        // ε = 0 is the plain loss; ε = 1 is the uniform target: the mean of -log p = (ln 6 + ln 3 + ln 2) / 3.
+        expectClose(crossEntropy(logits: logits.detached(), labels: [2], labelSmoothing: 0).item(), ln2)
+        expectClose(crossEntropy(logits: logits.detached(), labels: [2], labelSmoothing: 1).item(),
+                    (2 * ln2 + 2 * ln3) / 3)
+    }
+
+    @Test func crossEntropyWithLabelSmoothingGradientCheck() {
+        let x = randomTensor([4, 5], seed: 11, low: -2, high: 2)
+        for reduction in [Reduction.mean, .sum] {
+            expectGradientsMatch([x], "label smoothing \(reduction)") {
+                crossEntropy(logits: x, labels: [0, 4, 2, 2], reduction: reduction, labelSmoothing: 0.15)
+            }
+        }
+    }
+
     @Test func crossEntropyIsStableForHugeLogits() {
         // [1000, -1000]: label 0 → loss 0; label 1 → loss 2000 (log-sum-exp with max shift).
         // [-1000, -1000]: label 0 → ln 2. Gradient (sum) = softmax - onehot.

@@ -62,12 +62,51 @@ import SynapseData
         #expect(out == [5, 4, 0, 0, 0, 0])
     }
 
+    /// Random erasing blanks one rectangle in every channel (to 0, the normalized mean) and
+    /// leaves every other pixel as it was; its size and shape stay in torchvision's ranges.
+    @Test func randomErasingBlanksOneRectangleOfTheDocumentedSize() {
+        let C = 2, H = 28, W = 28
+        let img: [UInt8] = (0..<(C * H * W)).map { UInt8(1 + $0 % 250) }   // no pixel is 0
+        var erased = 0
+        for seed in UInt64(0)..<200 {
+            var out = [Float](repeating: -1, count: img.count)
+            var rng = RandomGenerator(seed: seed)
+            img.withUnsafeBufferPointer { src in
+                table.withUnsafeBufferPointer { t in
+                    out.withUnsafeMutableBufferPointer { dst in
+                        Augmentation(erasing: 0.5).apply(src: src.baseAddress!, dst: dst.baseAddress!,
+                                                         shape: [C, H, W], table: t, rng: &rng)
+                    }
+                }
+            }
+            let zeros = (0..<(H * W)).filter { out[$0] == 0 }
+            guard !zeros.isEmpty else {
+                #expect(out == img.map(Float.init), "seed \(seed): an image that is not erased is unchanged")
+                continue
+            }
+            erased += 1
+            let ys = zeros.map { $0 / W }, xs = zeros.map { $0 % W }
+            let h = ys.max()! - ys.min()! + 1, w = xs.max()! - xs.min()! + 1
+            #expect(zeros.count == h * w, "seed \(seed): the erased pixels form one rectangle")
+            // Rounding h and w to whole pixels moves the area and ratio a little off the drawn values.
+            #expect(Double(h * w) >= 0.02 * 784 * 0.7 && Double(h * w) <= 0.33 * 784 * 1.3, "seed \(seed): area \(h * w)")
+            #expect(Double(h) / Double(w) >= 0.3 * 0.6 && Double(h) / Double(w) <= 3.3 / 0.6, "seed \(seed): \(h)×\(w)")
+            for i in 0..<(H * W) {
+                let inside = zeros.contains(i)
+                for c in 0..<C {
+                    #expect(out[c * H * W + i] == (inside ? 0 : Float(img[c * H * W + i])), "seed \(seed) pixel \(i)")
+                }
+            }
+        }
+        #expect(erased > 70 && erased < 130, "about half of 200 images are erased with p = 0.5, got \(erased)")
+    }
+
     @Test func augmentedBatchesAreTheSameForAnyRankCount() throws {
         let n = 24
         let images: [UInt8] = (0..<(n * 16)).map { UInt8(truncatingIfNeeded: $0 * 7) }
         let ds = ImageDataset(images: images, labels: (0..<n).map { Int32($0 % 10) }, imageShape: [1, 4, 4],
                               classNames: (0..<10).map(String.init))
-        let aug = Augmentation(cropPadding: 1, horizontalFlip: true)
+        let aug = Augmentation(cropPadding: 1, horizontalFlip: true, erasing: 0.5)
         func globalBatch(_ S: Int, epoch: Int, k: Int) throws -> [[Float]] {
             var rows = [[Float]](repeating: [], count: 12)
             for r in 0..<S {

@@ -29,6 +29,19 @@ import SynapseTestSupport
                 == ["conv1", "bn1", "act1", "res1_1", "pool1"])
     }
 
+    @Test func vggStyleBlocksStackConvLayersBeforePooling() throws {
+        var rng = RandomGenerator(seed: 5)
+        let config = ModelConfig(kind: .cnn, hidden: [8], conv: [3, 4], kernelSize: 3, convsPerBlock: 2, batchNorm: true)
+        let model = try ModelFactory.build(config: config, inputShape: [1, 8, 8], outputSize: 5, rng: &rng)
+        #expect(Array(model.children.map(\.name).prefix(14))
+                == ["conv1", "bn1", "act1", "conv1_2", "bn1_2", "pool1", "act1_2",
+                    "conv2", "bn2", "act2", "conv2_2", "bn2_2", "pool2", "act2_2"])
+        // Convs 1→3, 3→3, 3→4, 4→4 (3×3, no bias) + 4 batch norms (γ, β) + 16→8→5 linear layers:
+        // 27 + 81 + 108 + 144 + 2·(3 + 3 + 4 + 4) + (16·8 + 8) + (8·5 + 5) = 569.
+        #expect(model.parameterCount == 569)
+        #expect(noGrad { model(randomTensor([2, 1, 8, 8], seed: 6)) }.shape == [2, 5])
+    }
+
     @Test func poolingFirstEqualsTheConfiguredOrder() throws {
         for activation in [ModelConfig.Activation.relu, .leakyRelu, .tanh] {
             let built = try cnn(activation, seed: 2)

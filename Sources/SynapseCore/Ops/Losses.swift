@@ -15,14 +15,22 @@ public enum Reduction: String, Sendable, Codable {
 /// Cross-entropy between class scores (logits) and integer class labels, PyTorch's
 /// `F.cross_entropy`: `loss_n = -log softmax(x_n)[label_n]`, averaged (or summed) over N.
 ///
-/// Fused with log-softmax because the combined gradient is simply `softmax(x) - onehot(label)`,
+/// With `labelSmoothing` ε > 0 the target is `(1 - ε)·onehot(label) + ε/C` rather than the
+/// one-hot vector (PyTorch's `label_smoothing`, Szegedy et al. arXiv:1512.00567), so
+/// `loss_n = logsumexp(x_n) - Σ_j q_j x_nj`: the net is no longer pushed toward infinitely
+/// confident logits.
+///
+/// Fused with log-softmax because the combined gradient is simply `softmax(x) - q`,
 /// which is both cheaper and numerically safer than chaining the two ops.
 /// - Shape: logits [N, C], labels N values in 0..<C → [1].
-public func crossEntropy(logits: Tensor, labels: [Int32], reduction: Reduction = .mean) -> Tensor {
+public func crossEntropy(logits: Tensor, labels: [Int32], reduction: Reduction = .mean,
+                         labelSmoothing eps: Float = 0) -> Tensor {
     precondition(logits.rank == 2, "crossEntropy: logits must be [N, C], got \(logits.shape)")
     let N = logits.shape[0], C = logits.shape[1]
     precondition(labels.count == N, "crossEntropy: \(labels.count) labels for \(N) rows")
+    precondition(eps >= 0 && eps <= 1, "crossEntropy: label smoothing \(eps) outside [0, 1]")
     let loss = Tensor(uninitializedShape: [1])
+    let onLabel = 1 - eps, everywhere = eps / Float(C)   // q_j = onLabel·[j = label] + everywhere
     var total: Double = 0
     for n in 0..<N {
         let row = logits.pointer + n * C
@@ -30,9 +38,9 @@ public func crossEntropy(logits: Tensor, labels: [Int32], reduction: Reduction =
         precondition(label >= 0 && label < C, "crossEntropy: label \(label) outside 0..<\(C)")
         var m = -Float.infinity
         for j in 0..<C { m = max(m, row[j]) }
-        var s: Float = 0
-        for j in 0..<C { s += expf(row[j] - m) }
-        total += Double(m + logf(s) - row[label])
+        var s: Float = 0, rowSum: Float = 0
+        for j in 0..<C { s += expf(row[j] - m); rowSum += row[j] }
+        total += Double(m + logf(s) - onLabel * row[label] - everywhere * rowSum)
     }
     let norm: Float = reduction == .mean ? 1 / Float(max(N, 1)) : 1
     loss.pointer[0] = Float(total) * norm
@@ -47,8 +55,8 @@ public func crossEntropy(logits: Tensor, labels: [Int32], reduction: Reduction =
                     var s: Float = 0
                     for j in 0..<C { s += expf(row[j] - m) }
                     let inv = 1 / s
-                    for j in 0..<C { d[j] += g * expf(row[j] - m) * inv }
-                    d[Int(labels[n])] -= g
+                    for j in 0..<C { d[j] += g * (expf(row[j] - m) * inv - everywhere) }
+                    d[Int(labels[n])] -= g * onLabel
                 }
             }
         }

@@ -81,6 +81,9 @@ public struct DataConfig: Codable, Equatable, Sendable {
                     "must be 0 (all samples) or a positive count, got \(trainSubset)")
         try require(testSubset >= 0, path.appending("test_subset"),
                     "must be 0 (all samples) or a positive count, got \(testSubset)")
+        try require(augment.randomErasing >= 0 && augment.randomErasing <= 1,
+                    path.appending("augment").appending("random_erasing"),
+                    "must be a probability in [0, 1], got \(augment.randomErasing); e.g. random_erasing: 0.5")
         try require(augment.cropPadding >= 0, path.appending("augment").appending("crop_padding"),
                     "must be 0 (off) or a number of pixels, got \(augment.cropPadding); e.g. crop_padding: 2")
         if trainSubset > 0 {
@@ -98,16 +101,21 @@ public struct AugmentConfig: Codable, Equatable, Sendable {
     public var cropPadding: Int
     /// Mirror left–right with probability ½ (`horizontal_flip`; torchvision RandomHorizontalFlip). Default false.
     public var horizontalFlip: Bool
+    /// Probability of blanking one random rectangle (2–33 % of the image, aspect 0.3–3.3) to
+    /// the mean pixel, after crop and flip (`random_erasing`; torchvision RandomErasing(p)). Default 0 = off.
+    public var randomErasing: Float
 
     /// An augment section; every argument defaults to the value documented on its property.
-    public init(cropPadding: Int = 0, horizontalFlip: Bool = false) {
+    public init(cropPadding: Int = 0, horizontalFlip: Bool = false, randomErasing: Float = 0) {
         self.cropPadding = cropPadding
         self.horizontalFlip = horizontalFlip
+        self.randomErasing = randomErasing
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case cropPadding = "crop_padding"
         case horizontalFlip = "horizontal_flip"
+        case randomErasing = "random_erasing"
     }
 
     /// Decodes the section; absent keys take their defaults.
@@ -115,6 +123,7 @@ public struct AugmentConfig: Codable, Equatable, Sendable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let d = AugmentConfig()
         self.init(cropPadding: try c.decode(.cropPadding, or: d.cropPadding),
-                  horizontalFlip: try c.decode(.horizontalFlip, or: d.horizontalFlip))
+                  horizontalFlip: try c.decode(.horizontalFlip, or: d.horizontalFlip),
+                  randomErasing: try c.decode(.randomErasing, or: d.randomErasing))
     }
 }

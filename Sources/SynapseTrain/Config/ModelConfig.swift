@@ -43,6 +43,9 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     public var conv: [Int]
     /// cnn: square kernel size of every conv layer, padded to keep the size (`kernel_size`). Default 3.
     public var kernelSize: Int
+    /// cnn: conv layers per block, each conv → [batch norm] → activation, before the block's
+    /// pooling (`convs_per_block`; 2 gives VGG-style blocks). Default 1.
+    public var convsPerBlock: Int
     /// cnn: batch norm after every conv layer (`batch_norm`). Default false.
     public var batchNorm: Bool
     /// cnn: batch statistics over the GLOBAL batch across ranks (SyncBatchNorm) (`sync_batchnorm`).
@@ -67,7 +70,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     /// A model section; every argument defaults to the value documented on its property.
     public init(kind: Kind = .mlp, hidden: [Int] = [256, 128], activation: Activation = .relu,
                 dropout: Float = 0, initializer: Initializer = .pytorchDefault, conv: [Int] = [32, 64],
-                kernelSize: Int = 3, batchNorm: Bool = false, syncBatchNorm: Bool = false, residualBlocks: Int = 0,
+                kernelSize: Int = 3, convsPerBlock: Int = 1, batchNorm: Bool = false, syncBatchNorm: Bool = false, residualBlocks: Int = 0,
                 pool: Pool = .max, convDropout: Float = 0) {
         self.kind = kind
         self.hidden = hidden
@@ -76,6 +79,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         self.initializer = initializer
         self.conv = conv
         self.kernelSize = kernelSize
+        self.convsPerBlock = convsPerBlock
         self.batchNorm = batchNorm
         self.syncBatchNorm = syncBatchNorm
         self.residualBlocks = residualBlocks
@@ -88,6 +92,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         case initializer = "init"
         case conv
         case kernelSize = "kernel_size"
+        case convsPerBlock = "convs_per_block"
         case batchNorm = "batch_norm"
         case syncBatchNorm = "sync_batchnorm"
         case residualBlocks = "residual_blocks"
@@ -106,6 +111,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
                   initializer: try c.decode(.initializer, or: d.initializer),
                   conv: try c.decode(.conv, or: d.conv),
                   kernelSize: try c.decode(.kernelSize, or: d.kernelSize),
+                  convsPerBlock: try c.decode(.convsPerBlock, or: d.convsPerBlock),
                   batchNorm: try c.decode(.batchNorm, or: d.batchNorm),
                   syncBatchNorm: try c.decode(.syncBatchNorm, or: d.syncBatchNorm),
                   residualBlocks: try c.decode(.residualBlocks, or: d.residualBlocks),
@@ -127,6 +133,8 @@ public struct ModelConfig: Codable, Equatable, Sendable {
             }
             try require(kernelSize >= 1 && kernelSize % 2 == 1, path.appending("kernel_size"),
                         "must be an odd size ≥ 1 (padding keeps the image size), got \(kernelSize); e.g. kernel_size: 3")
+            try require(convsPerBlock >= 1, path.appending("convs_per_block"),
+                        "every block needs at least 1 conv layer, got \(convsPerBlock); e.g. convs_per_block: 2")
             try require(residualBlocks >= 0, path.appending("residual_blocks"), "must be 0 or more, got \(residualBlocks)")
             try require(convDropout >= 0 && convDropout < 1, path.appending("conv_dropout"),
                         "must be in [0, 1), got \(convDropout)")

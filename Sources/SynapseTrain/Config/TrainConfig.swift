@@ -24,6 +24,10 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     public var threads: Int
     /// Training loss (`loss`). Default `cross_entropy`.
     public var loss: Loss
+    /// Cross-entropy against `(1 - ε)·onehot + ε/classes` instead of the one-hot label, ε in
+    /// [0, 1) (`label_smoothing`, PyTorch `CrossEntropyLoss(label_smoothing=)`). Default 0.
+    /// Train, validation and test losses in the metrics all include it.
+    public var labelSmoothing: Float
     /// Log training metrics every N optimizer steps (`log_every`). Default 100.
     public var logEvery: Int
     /// Also checkpoint every N steps, 0 = only at epoch ends and at the end (`checkpoint_every`). Default 0.
@@ -42,7 +46,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
 
     /// A train section; every argument defaults to the value documented on its property.
     public init(epochs: Int = 10, maxSteps: Int = 0, batchSize: Int = 64, seed: UInt64 = 42, threads: Int = 1,
-                loss: Loss = .crossEntropy, logEvery: Int = 100, checkpointEvery: Int = 0,
+                loss: Loss = .crossEntropy, labelSmoothing: Float = 0, logEvery: Int = 100, checkpointEvery: Int = 0,
                 keepCheckpoints: Int = 3, evalBatchSize: Int = 1000, gradClipNorm: Float = 0,
                 earlyStopping: EarlyStoppingConfig = EarlyStoppingConfig(), schedule: ScheduleConfig = ScheduleConfig()) {
         self.epochs = epochs
@@ -51,6 +55,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         self.seed = seed
         self.threads = threads
         self.loss = loss
+        self.labelSmoothing = labelSmoothing
         self.logEvery = logEvery
         self.checkpointEvery = checkpointEvery
         self.keepCheckpoints = keepCheckpoints
@@ -65,6 +70,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         case maxSteps = "max_steps"
         case batchSize = "batch_size"
         case seed, threads, loss
+        case labelSmoothing = "label_smoothing"
         case logEvery = "log_every"
         case checkpointEvery = "checkpoint_every"
         case keepCheckpoints = "keep_checkpoints"
@@ -84,6 +90,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
                   seed: try c.decode(.seed, or: d.seed),
                   threads: try c.decode(.threads, or: d.threads),
                   loss: try c.decode(.loss, or: d.loss),
+                  labelSmoothing: try c.decode(.labelSmoothing, or: d.labelSmoothing),
                   logEvery: try c.decode(.logEvery, or: d.logEvery),
                   checkpointEvery: try c.decode(.checkpointEvery, or: d.checkpointEvery),
                   keepCheckpoints: try c.decode(.keepCheckpoints, or: d.keepCheckpoints),
@@ -104,6 +111,10 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         try require(threads >= 1, path.appending("threads"),
                     "must be at least 1 (OpenBLAS threads per rank), got \(threads); "
                     + "1 is best when ranks fill the cores")
+        try require(labelSmoothing >= 0 && labelSmoothing < 1, path.appending("label_smoothing"),
+                    "must be in [0, 1) (the share of the target spread over all classes), got \(labelSmoothing); e.g. label_smoothing: 0.1")
+        try require(labelSmoothing == 0 || loss == .crossEntropy, path.appending("label_smoothing"),
+                    "applies to loss: cross_entropy only, but loss is \(loss.rawValue); remove label_smoothing or use cross_entropy")
         try require(logEvery >= 1, path.appending("log_every"), "must be at least 1 step, got \(logEvery)")
         try require(checkpointEvery >= 0, path.appending("checkpoint_every"),
                     "must be 0 (epoch ends only) or a number of steps, got \(checkpointEvery)")

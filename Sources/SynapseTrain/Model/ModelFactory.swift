@@ -44,8 +44,8 @@ public enum ModelFactory {
         return Sequential(named: layers)
     }
 
-    /// A convolutional network: for each entry of `config.conv`, a block
-    /// conv(k×k, same padding) → [batch norm] → activation → [residual blocks] → 2×2 pool →
+    /// A convolutional network: for each entry of `config.conv`, a block of
+    /// `convsPerBlock` × (conv(k×k, same padding) → [batch norm] → activation) → [residual blocks] → 2×2 pool →
     /// [Dropout2d] (max pooling runs before the activation when that is the same function:
     /// see `poolsBeforeActivation`); then flatten, dropout, and the fully connected layers of `config.hidden`
     /// (each followed by dropout) and the classifier.
@@ -61,17 +61,23 @@ public enum ModelFactory {
                 throw UserError("model.conv: \(c.conv.count) conv blocks each halve the image; a \(inputShape[1])×\(inputShape[2]) "
                                 + "image is too small for block \(k). Use fewer blocks.")
             }
-            layers.append(("conv\(k)", Conv2d(inChannels: channels, outChannels: out, kernelSize: Size2D(c.kernelSize),
-                                              padding: Size2D(c.kernelSize / 2), bias: !c.batchNorm,
-                                              initializer: c.initializer, rng: &rng)))
-            if c.batchNorm { layers.append(("bn\(k)", BatchNorm2d(featureCount: out))) }
+            for j in 1...c.convsPerBlock {
+                // conv1, bn1, act1 for the first layer of block 1; conv1_2, bn1_2, act1_2 for its second.
+                let id = j == 1 ? "\(k)" : "\(k)_\(j)"
+                layers.append(("conv" + id, Conv2d(inChannels: j == 1 ? channels : out, outChannels: out,
+                                                   kernelSize: Size2D(c.kernelSize), padding: Size2D(c.kernelSize / 2),
+                                                   bias: !c.batchNorm, initializer: c.initializer, rng: &rng)))
+                if c.batchNorm { layers.append(("bn" + id, BatchNorm2d(featureCount: out))) }
+                if j < c.convsPerBlock { layers.append(("act" + id, try activationLayer(act))) }
+            }
+            let lastAct = "act" + (c.convsPerBlock == 1 ? "\(k)" : "\(k)_\(c.convsPerBlock)")
             let pool = ("pool\(k)", c.pool == .max ? MaxPool2d(kernelSize: 2) as Module : AvgPool2d(kernelSize: 2))
             if poolsBeforeActivation(c) {
                 // max(f(a), f(b)) = f(max(a, b)) for a non-decreasing f: pooling first gives the
                 // same output and gradients, and applies f to a quarter of the values.
-                layers += [pool, ("act\(k)", try activationLayer(act))]
+                layers += [pool, (lastAct, try activationLayer(act))]
             } else {
-                layers.append(("act\(k)", try activationLayer(act)))
+                layers.append((lastAct, try activationLayer(act)))
                 for r in 0..<c.residualBlocks {
                     layers.append(("res\(k)_\(r + 1)", try residualBlock(channels: out, config: c, rng: &rng)))
                 }

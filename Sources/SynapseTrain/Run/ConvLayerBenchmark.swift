@@ -33,16 +33,23 @@ public enum ConvLayerBenchmark {
         var totalFlops = 0.0, totalSeconds = 0.0
         var channels = 1, size = 28
         let k = model.kernelSize
+        // (block, layer in block, input channels, output channels, size) of every conv layer.
+        var shapes: [(block: Int, j: Int, cin: Int, cout: Int, size: Int)] = []
         for (i, out) in model.conv.enumerated() {
-            let x = Tensor(uninitializedShape: [N, channels, size, size])
-            let w = Tensor(uninitializedShape: [out, channels, k, k])
-            var rng = RandomGenerator(seed: UInt64(i + 1))
+            for j in 1...model.convsPerBlock { shapes.append((i + 1, j, j == 1 ? channels : out, out, size)) }
+            channels = out
+            size /= 2
+        }
+        for (index, s) in shapes.enumerated() {
+            let x = Tensor(uninitializedShape: [N, s.cin, s.size, s.size])
+            let w = Tensor(uninitializedShape: [s.cout, s.cin, k, k])
+            var rng = RandomGenerator(seed: UInt64(index + 1))
             for t in [x, w] { for j in 0..<t.count { t.pointer[j] = rng.nextUniform() - 0.5 } }
-            x.requiresGrad = i > 0
+            x.requiresGrad = index > 0
             w.requiresGrad = true
-            let bias = model.batchNorm ? nil : Tensor(shape: [out], repeating: 0.1)
+            let bias = model.batchNorm ? nil : Tensor(shape: [s.cout], repeating: 0.1)
             bias?.requiresGrad = true
-            let dy = Tensor(shape: [N, out, size, size], repeating: 0.01)
+            let dy = Tensor(shape: [N, s.cout, s.size, s.size], repeating: 0.01)
             var times: [Double] = []
             for r in 0..<(repeats + 3) {
                 let t0 = DispatchTime.now().uptimeNanoseconds
@@ -52,13 +59,12 @@ public enum ConvLayerBenchmark {
             times.sort()
             let seconds = times[times.count / 2]
             let passes = x.requiresGrad ? 3.0 : 2.0
-            let flops = passes * 2 * Double(N * out * size * size * channels * k * k)
-            layers.append(LayerRate(layer: "conv\(i + 1) \(channels)→\(out) \(k)×\(k) on \(size)×\(size)",
+            let flops = passes * 2 * Double(N * s.cout * s.size * s.size * s.cin * k * k)
+            let name = s.j == 1 ? "conv\(s.block)" : "conv\(s.block)_\(s.j)"
+            layers.append(LayerRate(layer: "\(name) \(s.cin)→\(s.cout) \(k)×\(k) on \(s.size)×\(s.size)",
                                     msPerStep: seconds * 1000, gflops: flops / seconds / 1e9))
             totalFlops += flops
             totalSeconds += seconds
-            channels = out
-            size /= 2
         }
         return Report(layers: layers, convGflops: totalFlops / totalSeconds / 1e9, sgemmGflops: sgemmRate())
     }

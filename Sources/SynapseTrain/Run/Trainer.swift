@@ -332,7 +332,8 @@ public final class Trainer {
     func lossFunction(logits: Tensor, labels: [Int32], reduction: Reduction = .mean) -> Tensor {
         switch config.train.loss {
         case .crossEntropy:
-            return crossEntropy(logits: logits, labels: labels, reduction: reduction)
+            return crossEntropy(logits: logits, labels: labels, reduction: reduction,
+                                labelSmoothing: config.train.labelSmoothing)
         case .mse, .mae:
             let target = Tensor.zeros(logits.shape)
             let C = logits.shape[1]

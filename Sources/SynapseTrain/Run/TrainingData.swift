@@ -58,7 +58,8 @@ public final class TrainingData {
         trainSet = train
         testSet = test
         seed = config.train.seed
-        augmentation = Augmentation(cropPadding: d.augment.cropPadding, horizontalFlip: d.augment.horizontalFlip)
+        augmentation = Augmentation(cropPadding: d.augment.cropPadding, horizontalFlip: d.augment.horizontalFlip,
+                                    erasing: d.augment.randomErasing)
         layout = config.model.kind.takesImages ? .image : .flat
         imageShape = train.imageShape
         if !augmentation.isIdentity && train.imageShape.count != 3 {
