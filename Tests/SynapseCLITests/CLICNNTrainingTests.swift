@@ -60,4 +60,31 @@ struct CLICNNTrainingTests {
         let expected = String(format: "accuracy %.2f %%", 100 * (firstVal["accuracy"] as? Double ?? -1))
         #expect(eval.status == 0 && eval.stdout.contains(expected), "expected \(expected)\n\(eval.report)")
     }
+
+    /// VGG-style blocks, random erasing and label smoothing, end to end: the run must still
+    /// learn, and the second conv layer of each block is in the checkpoint by name. (Which
+    /// loss the trainer uses is checked in TrainerLossTests; with ε = 0.1 over 10 classes no
+    /// loss can drop below the target's entropy, −0.91·ln 0.91 − 9·0.01·ln 0.01 ≈ 0.50.)
+    @Test func vggBlocksWithErasingAndLabelSmoothingLearn() throws {
+        let dir = try TestDirectory("cnn-vgg")
+        defer { dir.remove() }
+        let config = try dir.write("""
+            name: cnn-vgg
+            model: { kind: cnn, conv: [8, 16], convs_per_block: 2, kernel_size: 3, batch_norm: true, hidden: [32] }
+            data: { train_subset: 3500, validation_size: 500, test_subset: 1000,
+                    augment: { crop_padding: 2, horizontal_flip: true, random_erasing: 0.5 } }
+            train: { epochs: 3, batch_size: 50, log_every: 10, label_smoothing: 0.1, schedule: { name: cosine } }
+            optimizer: { name: sgd, lr: 0.02, momentum: 0.9, nesterov: true, weight_decay: 5.0e-4 }
+            """, to: "vgg.yaml")
+        let result = try SynapseCLI.run(["train", config, "--run-dir", dir.file("run")], timeout: 300)
+        #expect(result.status == 0, "\(result.report)")
+        let rows = try metricsRows(in: dir.file("run"))
+        let test = try #require(rows.last { $0["split"] as? String == "test" }, "\(result.report)")
+        let accuracy = try #require(test["accuracy"] as? Double)
+        #expect(accuracy >= 0.70, "test accuracy \(accuracy)\n\(result.report)")
+        let trainLosses = rows.filter { $0["split"] as? String == "train" }.compactMap { $0["loss"] as? Double }
+        #expect(trainLosses.count >= 10 && trainLosses.allSatisfy { $0 > 0.50 }, "below the smoothed floor: \(trainLosses)")
+        let model = try SafeTensorsFile(contentsOf: dir.file("run/checkpoints/latest/model.safetensors"))
+        #expect(model.names.contains("conv1_2.weight") && model.names.contains("bn2_2.running_var"), "tensors: \(model.names)")
+    }
 }
