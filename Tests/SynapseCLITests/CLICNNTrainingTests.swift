@@ -16,18 +16,24 @@ struct CLICNNTrainingTests {
         optimizer: { name: sgd, lr: 0.02, momentum: 0.9, nesterov: true, weight_decay: 5.0e-4 }
         """
 
-    @Test func shortCNNRunClearsTheAccuracyBar() throws {
-        let dir = try TestDirectory("cnn-e2e")
-        defer { dir.remove() }
-        let config = try dir.write(Self.config, to: "cnn.yaml")
+    /// Trains `yaml` into `dir`/run (it must exit 0) and returns the run, its metrics rows and
+    /// its test accuracy.
+    func train(_ yaml: String, in dir: TestDirectory) throws -> (ProcessResult, [[String: Any]], Double) {
+        let config = try dir.write(yaml, to: "config.yaml")
         let result = try SynapseCLI.run(["train", config, "--run-dir", dir.file("run")], timeout: 300)
         #expect(result.status == 0, "\(result.report)")
         let rows = try metricsRows(in: dir.file("run"))
         let test = try #require(rows.last { $0["split"] as? String == "test" }, "\(result.report)")
+        return (result, rows, try #require(test["accuracy"] as? Double))
+    }
+
+    @Test func shortCNNRunClearsTheAccuracyBar() throws {
+        let dir = try TestDirectory("cnn-e2e")
+        defer { dir.remove() }
+        let (result, rows, accuracy) = try train(Self.config, in: dir)
         // This net reaches about 80 % on the 1,000 test images after 3 short epochs; 70 %
         // leaves room for platform differences while a broken conv, pooling or batch-norm
         // gradient stays far below it (chance is 10 %).
-        let accuracy = try #require(test["accuracy"] as? Double)
         #expect(accuracy >= 0.70, "test accuracy \(accuracy)\n\(result.report)")
         // The schedule is logged: warmup rises, cosine falls to 0 at the last step.
         let lrs = rows.filter { $0["split"] as? String == "train" }.compactMap { $0["lr"] as? Double }
@@ -68,19 +74,14 @@ struct CLICNNTrainingTests {
     @Test func vggBlocksWithErasingAndLabelSmoothingLearn() throws {
         let dir = try TestDirectory("cnn-vgg")
         defer { dir.remove() }
-        let config = try dir.write("""
+        let (result, rows, accuracy) = try train("""
             name: cnn-vgg
             model: { kind: cnn, conv: [8, 16], convs_per_block: 2, kernel_size: 3, batch_norm: true, hidden: [32] }
             data: { train_subset: 3500, validation_size: 500, test_subset: 1000,
                     augment: { crop_padding: 2, horizontal_flip: true, random_erasing: 0.5 } }
             train: { epochs: 3, batch_size: 50, log_every: 10, label_smoothing: 0.1, schedule: { name: cosine } }
             optimizer: { name: sgd, lr: 0.02, momentum: 0.9, nesterov: true, weight_decay: 5.0e-4 }
-            """, to: "vgg.yaml")
-        let result = try SynapseCLI.run(["train", config, "--run-dir", dir.file("run")], timeout: 300)
-        #expect(result.status == 0, "\(result.report)")
-        let rows = try metricsRows(in: dir.file("run"))
-        let test = try #require(rows.last { $0["split"] as? String == "test" }, "\(result.report)")
-        let accuracy = try #require(test["accuracy"] as? Double)
+            """, in: dir)
         #expect(accuracy >= 0.70, "test accuracy \(accuracy)\n\(result.report)")
         let trainLosses = rows.filter { $0["split"] as? String == "train" }.compactMap { $0["loss"] as? Double }
         #expect(trainLosses.count >= 10 && trainLosses.allSatisfy { $0 > 0.50 }, "below the smoothed floor: \(trainLosses)")

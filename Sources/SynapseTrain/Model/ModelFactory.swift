@@ -62,15 +62,14 @@ public enum ModelFactory {
                                 + "image is too small for block \(k). Use fewer blocks.")
             }
             for j in 1...c.convsPerBlock {
-                // conv1, bn1, act1 for the first layer of block 1; conv1_2, bn1_2, act1_2 for its second.
-                let id = j == 1 ? "\(k)" : "\(k)_\(j)"
+                let id = convLayerID(block: k, layer: j)
                 layers.append(("conv" + id, Conv2d(inChannels: j == 1 ? channels : out, outChannels: out,
                                                    kernelSize: Size2D(c.kernelSize), padding: Size2D(c.kernelSize / 2),
                                                    bias: !c.batchNorm, initializer: c.initializer, rng: &rng)))
                 if c.batchNorm { layers.append(("bn" + id, BatchNorm2d(featureCount: out))) }
                 if j < c.convsPerBlock { layers.append(("act" + id, try activationLayer(act))) }
             }
-            let lastAct = "act" + (c.convsPerBlock == 1 ? "\(k)" : "\(k)_\(c.convsPerBlock)")
+            let lastAct = "act" + convLayerID(block: k, layer: c.convsPerBlock)
             let pool = ("pool\(k)", c.pool == .max ? MaxPool2d(kernelSize: 2) as Module : AvgPool2d(kernelSize: 2))
             if poolsBeforeActivation(c) {
                 // max(f(a), f(b)) = f(max(a, b)) for a non-decreasing f: pooling first gives the
@@ -92,6 +91,13 @@ public enum ModelFactory {
                            dropout: c.dropout, initializer: c.initializer, rng: &rng)
         layers += head.children.map { ($0.name, $0.module) }
         return Sequential(named: layers)
+    }
+
+    /// The suffix naming conv layer `layer` (from 1) of block `block` (from 1) and its batch
+    /// norm and activation: "1" for the first layer of block 1 (`conv1`, `bn1`, `act1`), "1_2"
+    /// for its second (`conv1_2`, ...), so one-conv blocks keep their names.
+    public static func convLayerID(block: Int, layer: Int) -> String {
+        layer == 1 ? "\(block)" : "\(block)_\(layer)"
     }
 
     /// Whether a conv block can run its 2×2 max pooling before its activation: max pooling

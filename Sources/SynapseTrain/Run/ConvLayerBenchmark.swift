@@ -60,8 +60,7 @@ public enum ConvLayerBenchmark {
             let seconds = times[times.count / 2]
             let passes = x.requiresGrad ? 3.0 : 2.0
             let flops = passes * 2 * Double(N * s.cout * s.size * s.size * s.cin * k * k)
-            let name = s.j == 1 ? "conv\(s.block)" : "conv\(s.block)_\(s.j)"
-            layers.append(LayerRate(layer: "\(name) \(s.cin)→\(s.cout) \(k)×\(k) on \(s.size)×\(s.size)",
+            layers.append(LayerRate(layer: "conv\(ModelFactory.convLayerID(block: s.block, layer: s.j)) \(s.cin)→\(s.cout) \(k)×\(k) on \(s.size)×\(s.size)",
                                     msPerStep: seconds * 1000, gflops: flops / seconds / 1e9))
             totalFlops += flops
             totalSeconds += seconds
