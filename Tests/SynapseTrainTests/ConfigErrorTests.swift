@@ -174,6 +174,8 @@ private func expectConfigError(_ yaml: String, overrides: [String] = [], kind: C
         ("train: {grad_clip_norm: -1}", "train.grad_clip_norm", "0 (off)"),
         ("train: {label_smoothing: 1}", "train.label_smoothing", "[0, 1)"),
         ("train: {label_smoothing: 0.1, loss: mse}", "train.label_smoothing", "cross_entropy only"),
+        ("train: {ema_decay: 1}", "train.ema_decay", "(0, 1)"),
+        ("train: {ema_decay: -0.5}", "train.ema_decay", "0 (off)"),
         ("model: {kind: cnn, convs_per_block: 0}", "model.convs_per_block", "at least 1 conv layer"),
         ("train: {early_stopping: {patience: 3}}\ndata: {validation_size: 0}",
          "train.early_stopping.patience", "validation_size"),

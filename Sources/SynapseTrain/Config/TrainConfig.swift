@@ -43,12 +43,18 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     public var earlyStopping: EarlyStoppingConfig
     /// Learning-rate schedule (`schedule`). Default constant.
     public var schedule: ScheduleConfig
+    /// Keep an exponential moving average of the weights (and batch norm statistics) with this
+    /// decay, in [0, 1); 0 = off (`ema_decay`). Default 0. When on, validation, test, early
+    /// stopping and `synapse eval` use the averaged weights; checkpoints carry both, so a resume
+    /// is exact. 0.999 averages over about the last 1,000 steps (`ExponentialMovingAverage`).
+    public var emaDecay: Float
 
     /// A train section; every argument defaults to the value documented on its property.
     public init(epochs: Int = 10, maxSteps: Int = 0, batchSize: Int = 64, seed: UInt64 = 42, threads: Int = 1,
                 loss: Loss = .crossEntropy, labelSmoothing: Float = 0, logEvery: Int = 100, checkpointEvery: Int = 0,
                 keepCheckpoints: Int = 3, evalBatchSize: Int = 1000, gradClipNorm: Float = 0,
-                earlyStopping: EarlyStoppingConfig = EarlyStoppingConfig(), schedule: ScheduleConfig = ScheduleConfig()) {
+                earlyStopping: EarlyStoppingConfig = EarlyStoppingConfig(), schedule: ScheduleConfig = ScheduleConfig(),
+                emaDecay: Float = 0) {
         self.epochs = epochs
         self.maxSteps = maxSteps
         self.batchSize = batchSize
@@ -63,6 +69,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         self.gradClipNorm = gradClipNorm
         self.earlyStopping = earlyStopping
         self.schedule = schedule
+        self.emaDecay = emaDecay
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
@@ -78,6 +85,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         case gradClipNorm = "grad_clip_norm"
         case earlyStopping = "early_stopping"
         case schedule
+        case emaDecay = "ema_decay"
     }
 
     /// Decodes the section; absent keys take their defaults.
@@ -97,7 +105,8 @@ public struct TrainConfig: Codable, Equatable, Sendable {
                   evalBatchSize: try c.decode(.evalBatchSize, or: d.evalBatchSize),
                   gradClipNorm: try c.decode(.gradClipNorm, or: d.gradClipNorm),
                   earlyStopping: try c.decode(.earlyStopping, or: d.earlyStopping),
-                  schedule: try c.decode(.schedule, or: d.schedule))
+                  schedule: try c.decode(.schedule, or: d.schedule),
+                  emaDecay: try c.decode(.emaDecay, or: d.emaDecay))
     }
 
     /// Checks value ranges; `path` is where this section sits (`train`).
@@ -124,6 +133,8 @@ public struct TrainConfig: Codable, Equatable, Sendable {
                     "must be at least 1, got \(evalBatchSize); e.g. eval_batch_size: 1000")
         try require(gradClipNorm >= 0, path.appending("grad_clip_norm"),
                     "must be 0 (off) or a positive norm, got \(gradClipNorm); e.g. grad_clip_norm: 1.0")
+        try require(emaDecay >= 0 && emaDecay < 1, path.appending("ema_decay"),
+                    "must be 0 (off) or a decay in (0, 1), got \(emaDecay); e.g. ema_decay: 0.999 averages over about the last 1,000 steps")
         try earlyStopping.validate(at: path.appending("early_stopping"))
         try schedule.validate(at: path.appending("schedule"))
     }

@@ -18,6 +18,8 @@ extension OptimizerStateError: UserFacingError {}
 /// - `config.yaml`: the resolved config, so a checkpoint can be evaluated on its own;
 /// - `best.safetensors`: the best weights (and buffers) so far, when early stopping may
 ///   restore them;
+/// - `ema.safetensors`: the moving average of the weights and buffers (`train.ema_decay`),
+///   its update count in the metadata;
 /// - `state.json`: written last by the store, with sizes and CRC-32s of all of the above.
 ///
 /// Rank 0 reads and writes files; the values reach the other ranks by broadcast, so the
@@ -80,12 +82,39 @@ final class CheckpointIO {
             "config.yaml": Data(trainer.config.resolvedYAML().utf8),
         ]
         if let best {
-            let entries = arena.entries.map {
-                SafeTensorsEntry(name: $0.name, shape: $0.shape, values: Array(best[$0.offset..<($0.offset + $0.count)]))
-            } + zip(buffers, bestBuffers).map { SafeTensorsEntry(name: $0.0.name, shape: $0.0.tensor.shape, values: $0.1) }
-            out["best.safetensors"] = SafeTensors.encode(entries, metadata: ["epoch": String(p.bestEpoch ?? 0)])
+            out["best.safetensors"] = SafeTensors.encode(snapshotEntries(best, bestBuffers),
+                                                         metadata: ["epoch": String(p.bestEpoch ?? 0)])
+        }
+        if let ema = trainer.ema {
+            out["ema.safetensors"] = SafeTensors.encode(snapshotEntries(ema.parameters, ema.buffers),
+                                                        metadata: ["decay": String(ema.decay), "updates": String(ema.updates)])
         }
         return out
+    }
+
+    /// Safetensors entries for model state held outside the model (the best weights, the
+    /// moving average): `values` laid out like the arena, then one array per buffer.
+    private func snapshotEntries(_ values: [Float], _ bufferValues: [[Float]]) -> [SafeTensorsEntry] {
+        trainer.arena.entries.map {
+            SafeTensorsEntry(name: $0.name, shape: $0.shape, values: Array(values[$0.offset..<($0.offset + $0.count)]))
+        } + zip(buffers, bufferValues).map { SafeTensorsEntry(name: $0.0.name, shape: $0.0.tensor.shape, values: $0.1) }
+    }
+
+    /// Reads what `snapshotEntries` wrote, checking every name and shape against the model.
+    static func readSnapshot(_ file: SafeTensorsFile, arena: ParameterArena,
+                             buffers: [(name: String, tensor: Tensor)]) throws -> (values: [Float], buffers: [[Float]]) {
+        let scratch = buffers.map { (name: $0.name, tensor: Tensor(shape: $0.tensor.shape, repeating: 0)) }
+        var values = [Float](repeating: 0, count: arena.count)
+        try values.withUnsafeMutableBufferPointer { try file.readModel(layout: arena.entries, into: $0, buffers: scratch) }
+        return (values, scratch.map(\.tensor.scalars))
+    }
+
+    /// Rank 0's snapshot on every rank (the other ranks pass anything of the right sizes).
+    private func broadcastSnapshot(_ values: inout [Float], _ bufferValues: inout [[Float]]) throws {
+        if values.count != trainer.arena.count { values = [Float](repeating: 0, count: trainer.arena.count) }
+        if bufferValues.count != buffers.count { bufferValues = buffers.map { [Float](repeating: 0, count: $0.tensor.count) } }
+        try values.withUnsafeMutableBufferPointer { try sync.broadcast($0) }
+        for i in bufferValues.indices { try bufferValues[i].withUnsafeMutableBufferPointer { try sync.broadcast($0) } }
     }
 
     /// Loads `path` on rank 0 and broadcasts parameters, optimizer state and progress, so
@@ -110,14 +139,18 @@ final class CheckpointIO {
             }
             try opt.loadState(stepCount: Int(optFile.metadata["step_count"] ?? "") ?? -1, tensors: tensors)
             if loaded.files["best.safetensors"] != nil {
-                let bestFile = try loaded.safeTensors("best.safetensors")
-                let scratch = buffers.map { (name: $0.name, tensor: Tensor(shape: $0.tensor.shape, repeating: 0)) }
-                var values = [Float](repeating: 0, count: arena.count)
-                try values.withUnsafeMutableBufferPointer {
-                    try bestFile.readModel(layout: arena.entries, into: $0, buffers: scratch)
+                (best, bestBuffers) = try Self.readSnapshot(try loaded.safeTensors("best.safetensors"), arena: arena, buffers: buffers)
+            }
+            if let ema = trainer.ema {
+                if loaded.files["ema.safetensors"] != nil {
+                    let file = try loaded.safeTensors("ema.safetensors")
+                    let (values, bufferValues) = try Self.readSnapshot(file, arena: arena, buffers: buffers)
+                    ema.load(parameters: values, buffers: bufferValues, updates: Int(file.metadata["updates"] ?? "") ?? 0)
+                } else {
+                    Console.warn("checkpoint \(loaded.path) has no moving average of the weights (it was trained without "
+                                 + "train.ema_decay); the average starts from the checkpoint's weights")
+                    ema.load(parameters: Array(arena.values), buffers: buffers.map(\.tensor.scalars), updates: 0)
                 }
-                best = values
-                bestBuffers = scratch.map(\.tensor.scalars)
             }
             if loaded.state.worldSize != trainer.comm.size {
                 Console.warn("checkpoint was written by \(loaded.state.worldSize) rank(s), resuming on \(trainer.comm.size): "
@@ -142,32 +175,43 @@ final class CheckpointIO {
         try sync.broadcastParameters(arena)
         for (_, tensor) in buffers { try sync.broadcast(tensor.data) }
         for buffer in opt.stateBuffers { try sync.broadcast(buffer.values) }
-        var scalars = [Double(opt.stepCount), best == nil ? 0 : 1]
+        var scalars = [Double(opt.stepCount), best == nil ? 0 : 1, Double(trainer.ema?.updates ?? 0)]
         try scalars.withUnsafeMutableBufferPointer { try trainer.comm.allReduce($0, op: .max) }
         opt.stepCount = Int(scalars[0])
         if scalars[1] > 0 {
-            var values = best ?? [Float](repeating: 0, count: arena.count)
-            try values.withUnsafeMutableBufferPointer { try sync.broadcast($0) }
+            var values = best ?? []
+            try broadcastSnapshot(&values, &bestBuffers)
             best = values
-            if bestBuffers.isEmpty { bestBuffers = buffers.map { [Float](repeating: 0, count: $0.tensor.count) } }
-            for i in bestBuffers.indices { try bestBuffers[i].withUnsafeMutableBufferPointer { try sync.broadcast($0) } }
+        }
+        if let ema = trainer.ema {
+            var values = ema.parameters, bufferValues = ema.buffers
+            try broadcastSnapshot(&values, &bufferValues)
+            ema.load(parameters: values, buffers: bufferValues, updates: Int(scalars[2]))
         }
         elapsedAtStart = progress.elapsedBefore
         return progress
     }
 
     /// Keeps a copy of the current weights as the best so far (identical on every rank).
+    /// With a moving average, that is the average: it is what validation scored.
     func rememberBest() {
         guard trainer.config.train.earlyStopping.isEnabled && trainer.config.train.earlyStopping.restoreBest else { return }
-        best = Array(trainer.arena.values)
-        bestBuffers = buffers.map(\.tensor.scalars)
+        if let ema = trainer.ema {
+            best = ema.parameters
+            bestBuffers = ema.buffers
+        } else {
+            best = Array(trainer.arena.values)
+            bestBuffers = buffers.map(\.tensor.scalars)
+        }
     }
 
-    /// Puts the best weights back into the model (early stopping with restore_best).
+    /// Puts the best weights back into the model (early stopping with restore_best), and into
+    /// the moving average too, so that evaluating the average scores them.
     func restoreBest() {
         guard let best else { return }
         best.withUnsafeBufferPointer { trainer.arena.values.baseAddress!.update(from: $0.baseAddress!, count: $0.count) }
         for ((_, tensor), values) in zip(buffers, bestBuffers) { tensor.pointer.update(from: values, count: tensor.count) }
+        if let ema = trainer.ema { ema.load(parameters: best, buffers: bestBuffers, updates: ema.updates) }
     }
 }
 

@@ -49,6 +49,8 @@ public final class Trainer {
     public let arena: ParameterArena
     /// The update rule.
     public let optimizer: any Optimizer
+    /// The running average of the weights that validation and test score (`train.ema_decay`), or nil.
+    public let ema: ExponentialMovingAverage?
     /// The data, already normalized and split.
     public let data: TrainingData
     /// Set by SIGTERM / SIGUSR1 (or by a test).
@@ -90,6 +92,9 @@ public final class Trainer {
                                             outputSize: self.data.classCount, rng: &initRNG)
         self.arena = ParameterArena(parameters: model.namedParameters())
         self.optimizer = try OptimizerFactory.make(config: config.optimizer, arena: arena)
+        self.ema = config.train.emaDecay > 0
+            ? ExponentialMovingAverage(decay: config.train.emaDecay, arena: arena, buffers: model.namedBuffers().map(\.tensor))
+            : nil
         self.regularization = try Regularization(l1: config.optimizer.l1, l2: config.optimizer.l2)
         self.schedule = config.train.schedule.schedule(baseLearningRate: config.optimizer.lr)
         if config.model.syncBatchNorm && comm.size > 1 {
@@ -110,6 +115,7 @@ public final class Trainer {
         } else {
             // Rule 2: identical start: rank 0's initial weights win.
             try sync.broadcastParameters(arena)
+            ema?.load(parameters: Array(arena.values), buffers: model.namedBuffers().map(\.tensor.scalars), updates: 0)
         }
 
         let stepsPerEpoch = data.stepsPerEpoch(globalBatch: config.train.batchSize, worldSize: comm.size)
@@ -124,6 +130,9 @@ public final class Trainer {
             console.print("training \(model.parameterCount) parameters on \(data.trainCount) samples "
                           + "(val \(data.valCount), test \(data.testCount)); \(comm.size) rank(s) × batch \(perRank) "
                           + "= global batch \(config.train.batchSize); \(totalSteps) steps")
+            if let ema {
+                console.print("validation and test score the moving average of the weights (ema_decay \(ema.decay))")
+            }
         } else {
             console.print("resumed at step \(state.step) (epoch \(state.epoch + 1), batch \(state.batchInEpoch)) of \(totalSteps)")
         }
@@ -284,6 +293,7 @@ public final class Trainer {
         if config.train.gradClipNorm > 0 { _ = clipGradientNorm(of: arena, maxNorm: config.train.gradClipNorm) }
         regularization.apply(to: arena)
         optimizer.step()
+        ema?.update()
         return StepResult(loss: lossValue, correct: correct, flags: flags)
     }
 
@@ -310,7 +320,14 @@ public final class Trainer {
 
     /// Rule 9: sharded evaluation; each rank scores its own samples (no padding), sums are
     /// all-reduced, so every sample counts exactly once.
+    /// With `train.ema_decay` the averaged weights are scored.
     public func evaluate(split: TrainingData.Split) throws -> EvalResult {
+        if let ema { return try ema.withAveragedWeights { try evaluateModel(split: split) } }
+        return try evaluateModel(split: split)
+    }
+
+    /// `evaluate` with the weights that are in the model now.
+    func evaluateModel(split: TrainingData.Split) throws -> EvalResult {
         model.eval()
         var lossSum = 0.0, correct = 0.0, count = 0.0
         try noGrad {
