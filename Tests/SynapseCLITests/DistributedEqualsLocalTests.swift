@@ -14,7 +14,8 @@ extension DistributedTests {
         defer { try? FileManager.default.removeItem(at: scratch) }
         let local = scratch.appendingPathComponent("local"), distributed = scratch.appendingPathComponent("np\(ranks)")
         // 20 steps = one epoch of the fixture: also exercises the sharded validation and test.
-        let arguments = ["train", DistributedTests.fixtureConfig, "--set", "train.max_steps=20"]
+        // The moving average of the weights (which validation and test then score) must agree too.
+        let arguments = ["train", DistributedTests.fixtureConfig, "--set", "train.max_steps=20", "--set", "train.ema_decay=0.8"]
 
         let alone = try DistributedJob(ranks: nil, arguments + ["--run-dir", local.path]).wait(timeout: 60)
         try #require(alone.status == 0, "single-rank run failed:\n\(alone.output)")
@@ -22,17 +23,19 @@ extension DistributedTests {
         try #require(underMPI.status == 0, "\(ranks)-rank run exited \(underMPI.status):\n\(underMPI.output)")
         #expect(underMPI.output.contains("\(ranks) rank(s) × batch \(96 / ranks) = global batch 96"), "\(underMPI.output)")
 
-        let reference = try DistributedRun.finalParameters(local)
-        let parameters = try DistributedRun.finalParameters(distributed)
-        #expect(Set(parameters.keys) == Set(reference.keys))
-        #expect(reference.count == 6, "fc1..fc3 weight and bias: \(reference.keys.sorted())")
-        for (name, expected) in reference.sorted(by: { $0.key < $1.key }) {
-            let got = try #require(parameters[name], "\(name) missing from the \(ranks)-rank checkpoint")
-            try #require(got.count == expected.count, "\(name): \(got.count) values vs \(expected.count)")
-            let scale = expected.reduce(0) { max($0, abs($1)) }
-            let difference = zip(got, expected).reduce(0) { max($0, abs($1.0 - $1.1)) }
-            #expect(difference <= 1e-5 * scale,
-                    "\(name): max |N=\(ranks) − N=1| = \(difference), max |N=1| = \(scale) (relative \(difference / scale))")
+        for file in ["model.safetensors", "ema.safetensors"] {
+            let reference = try DistributedRun.finalParameters(local, file: file)
+            let parameters = try DistributedRun.finalParameters(distributed, file: file)
+            #expect(Set(parameters.keys) == Set(reference.keys))
+            #expect(reference.count == 6, "fc1..fc3 weight and bias: \(reference.keys.sorted())")
+            for (name, expected) in reference.sorted(by: { $0.key < $1.key }) {
+                let got = try #require(parameters[name], "\(name) missing from the \(ranks)-rank checkpoint's \(file)")
+                try #require(got.count == expected.count, "\(name): \(got.count) values vs \(expected.count)")
+                let scale = expected.reduce(0) { max($0, abs($1)) }
+                let difference = zip(got, expected).reduce(0) { max($0, abs($1.0 - $1.1)) }
+                #expect(difference <= 1e-5 * scale,
+                        "\(file) \(name): max |N=\(ranks) − N=1| = \(difference), max |N=1| = \(scale) (relative \(difference / scale))")
+            }
         }
 
         // The same model scores the same on the (sharded) test split; and it did learn.

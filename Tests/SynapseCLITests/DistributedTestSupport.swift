@@ -253,8 +253,8 @@ enum DistributedRun {
     }
 
     /// The tensors of the latest checkpoint's model.safetensors, by name.
-    static func finalParameters(_ runDirectory: URL) throws -> [String: [Float]] {
-        let file = try SafeTensorsFile(contentsOf: latestCheckpoint(runDirectory).appendingPathComponent("model.safetensors").path)
+    static func finalParameters(_ runDirectory: URL, file name: String = "model.safetensors") throws -> [String: [Float]] {
+        let file = try SafeTensorsFile(contentsOf: latestCheckpoint(runDirectory).appendingPathComponent(name).path)
         var tensors: [String: [Float]] = [:]
         for name in file.names { tensors[name] = try file.floats(named: name) }
         return tensors
