@@ -80,4 +80,25 @@ struct TrainerEMATests {
         }
         #expect(error?.message.contains("no ema.safetensors") == true, "\(String(describing: error))")
     }
+
+    @Test func earlyStoppingRestoresTheBestAverage() throws {
+        // Accuracy must improve by 50 points to count: epoch 1 stays the best, and patience 1
+        // stops the run after epoch 2 with the weights of epoch 1 restored.
+        var cfg = try config(epochs: 4)
+        cfg.train.earlyStopping = EarlyStoppingConfig(patience: 1, minDelta: 0.5, metric: .valAccuracy, restoreBest: true)
+        let run = try ScratchDirectory("trainer-ema-early")
+        defer { run.remove() }
+        let trainer = try TrainerFixture.trainer(cfg, in: run)
+        let summary = try trainer.run(resumeFrom: nil)
+        #expect(summary.stoppedEarly && summary.bestEpoch == 1 && summary.steps == 60)
+
+        // What validation scored at epoch 1 was the average saved in that epoch's checkpoint.
+        let epochOne = try CheckpointStore.load(path: run.path + "/checkpoints/step-00000030")
+        let saved = try epochOne.safeTensors("ema.safetensors")
+        let ema = try #require(trainer.ema)
+        let average = try CheckpointIO.readSnapshot(saved, arena: trainer.arena, buffers: trainer.model.namedBuffers())
+        #expect(ema.parameters.map(\.bitPattern) == average.values.map(\.bitPattern), "the average is epoch 1's")
+        #expect(bits(trainer.arena.values) == average.values.map(\.bitPattern), "and so are the live weights")
+        #expect(summary.test == (try trainer.evaluateModel(split: .test)))
+    }
 }

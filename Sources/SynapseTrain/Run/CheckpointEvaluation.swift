@@ -40,8 +40,9 @@ extension TrainingSession {
             ema.load(parameters: average.values, buffers: average.buffers, updates: Int(file.metadata["updates"] ?? "") ?? 0)
         }
         let result = try trainer.evaluate(split: which)
-        return String(format: "%@ %@: loss %.4f  accuracy %.2f %%  (%d samples, step %d)",
+        return String(format: "%@ %@: loss %.4f  accuracy %.2f %%  (%d samples, step %d%@)",
                       loaded.path as NSString, which.rawValue as NSString, result.loss, 100 * result.accuracy,
-                      result.samples, loaded.state.step)
+                      result.samples, loaded.state.step,
+                      (trainer.ema == nil ? "" : ", moving average of the weights") as NSString)
     }
 }
