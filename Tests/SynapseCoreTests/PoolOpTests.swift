@@ -124,6 +124,21 @@ private func distinctValues(_ shape: [Int], seed: UInt64) -> Tensor {
         #expect(z.scalars == [.infinity, .infinity])
     }
 
+    @Test func maxPoolSpecialValuesAlongARow() {
+        // One row of five 2×2 windows: window 1 holds a NaN, window 2 both infinities,
+        // window 3 only −∞, window 4 a NaN in its last pixel.
+        let top: [Float] = [1, 2, 5, .nan, -.infinity, .infinity, -.infinity, -.infinity, 8, 9]
+        let bottom: [Float] = [3, 4, 6, 7, -.infinity, 0, -.infinity, -.infinity, 10, .nan]
+        let x = Tensor(shape: [1, 1, 2, 10], values: top + bottom, requiresGrad: true)
+        let y = maxPool2d(x, kernelSize: 2)
+        let v = y.scalars
+        #expect(v[0] == 4 && v[1].isNaN && v[2] == .infinity && v[3] == -.infinity && v[4].isNaN, "\(v)")
+        y.backward(gradient: Tensor(shape: [1, 1, 1, 5], values: [1, 2, 3, 4, 5]))
+        var expected = [Float](repeating: 0, count: 20)
+        expected[11] = 1; expected[3] = 2; expected[5] = 3; expected[6] = 4; expected[19] = 5
+        #expect(x.grad!.scalars == expected)
+    }
+
     @Test func avgPoolOfKnownMatrix() {
         // 2×2 blocks: (1+2+4+0)/4 = 1.75, (5+3+1+7)/4 = 4, (9+8+3+6)/4 = 6.5, (2+2+4+1)/4 = 2.25.
         // Backward: each upstream value is shared equally by its block's four pixels.
@@ -187,6 +202,21 @@ private func distinctValues(_ shape: [Int], seed: UInt64) -> Tensor {
         expectGradientsMatch([x], "maxPool2d 2×2") { weightedSum(maxPool2d(x, kernelSize: 2), seed: 601) }
         expectGradientsMatch([x], "maxPool2d overlapping, padded") {
             weightedSum(maxPool2d(x, kernelSize: 3, stride: [1, 2], padding: 1), seed: 602)
+        }
+    }
+
+    @Test func maxPoolGradientsWhenTheInputFeedsOtherOpsToo() {
+        // x also feeds a second term, so the pooling's backward runs once into a fresh
+        // gradient and once adding to one already there, depending on the order: both checked.
+        // Width 9 leaves a last column that lies in no window.
+        for shape in [[2, 3, 6, 9], [1, 2, 5, 8]] {
+            let x = distinctValues(shape, seed: 603)
+            expectGradientsMatch([x], "maxPool2d 2×2 first, \(shape)") {
+                add(weightedSum(maxPool2d(x, kernelSize: 2), seed: 604), weightedSum(x, seed: 605))
+            }
+            expectGradientsMatch([x], "maxPool2d 2×2 second, \(shape)") {
+                add(weightedSum(x, seed: 605), weightedSum(maxPool2d(x, kernelSize: 2), seed: 604))
+            }
         }
     }
 
