@@ -47,4 +47,29 @@ extension DistributedTests {
         #expect(resumedTest != nil && resumedTest?.loss == straightTest?.loss && resumedTest?.accuracy == straightTest?.accuracy,
                 "test rows: resumed \(String(describing: resumedTest)) vs uninterrupted \(String(describing: straightTest))")
     }
+
+    /// The moving average of the weights is read by rank 0 and must reach rank 1, which scores
+    /// its half of the test split with it. Resumed 10 steps before the end, where the average
+    /// still weighs the resumed state by (210/220)^9 ≈ 2/3 (the warm-up ramp forgets faster
+    /// earlier on), so a rank that resumed with a wrong average changes the test row.
+    @Test("2 ranks: the moving average of the weights resumes exactly")
+    func movingAverageResumesOnEveryRank() throws {
+        let scratch = try DistributedRun.scratchDirectory("resume-ema")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let straight = scratch.appendingPathComponent("straight"), resumedRun = scratch.appendingPathComponent("resumed")
+        let arguments = ["train", DistributedTests.fixtureConfig, "--set", "train.max_steps=210", "--set", "train.ema_decay=0.999"]
+        let reference = try DistributedJob(ranks: 2, arguments + ["--run-dir", straight.path]).wait(timeout: 120)
+        try #require(reference.status == 0, "uninterrupted run exited \(reference.status):\n\(reference.output)")
+        let epochEnd = straight.appendingPathComponent("checkpoints/step-00000200")
+        let resumed = try DistributedJob(ranks: 2, arguments + ["--run-dir", resumedRun.path, "--resume", epochEnd.path])
+            .wait(timeout: 120)
+        try #require(resumed.status == 0, "resume exited \(resumed.status):\n\(resumed.output)")
+        #expect(resumed.output.contains("resumed at step 200 "), "\(resumed.output)")
+        let a = try Data(contentsOf: DistributedRun.latestCheckpoint(resumedRun).appendingPathComponent("ema.safetensors"))
+        let b = try Data(contentsOf: DistributedRun.latestCheckpoint(straight).appendingPathComponent("ema.safetensors"))
+        #expect(a.count > 1000 && a == b, "rank 0's average after the resume differs")
+        let resumedTest = DistributedRun.testRow(resumedRun), straightTest = DistributedRun.testRow(straight)
+        #expect(resumedTest != nil && resumedTest?.loss == straightTest?.loss && resumedTest?.accuracy == straightTest?.accuracy,
+                "test rows: resumed \(String(describing: resumedTest)) vs uninterrupted \(String(describing: straightTest))")
+    }
 }
