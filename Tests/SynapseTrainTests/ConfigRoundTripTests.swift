@@ -31,6 +31,7 @@ import Testing
           keep_checkpoints: 5
           eval_batch_size: 250
           grad_clip_norm: 1.5
+          ema_decay: 0.999
           early_stopping:
             patience: 3
             min_delta: 0.001
@@ -55,6 +56,7 @@ import Testing
         #expect(config.train.earlyStopping.metric == .valAccuracy)
         #expect(config.optimizer.eps == 1e-6)
         #expect(config.optimizer.centered)
+        #expect(config.train.emaDecay == 0.999)
 
         let yaml = config.resolvedYAML()
         let reloaded = try ConfigLoader.parse(yaml: yaml, source: "resolved.yaml")
