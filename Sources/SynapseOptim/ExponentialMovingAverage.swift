@@ -23,7 +23,7 @@ public final class ExponentialMovingAverage {
     /// The target decay, in (0, 1).
     public let decay: Float
     /// Updates made so far (`t` above); saved in checkpoints so a resume continues the ramp.
-    public var updates: Int
+    public private(set) var updates: Int
     /// The averaged parameters, laid out like `arena.values`.
     public private(set) var parameters: [Float]
     /// The averaged buffers, one array per tensor of `buffers`.
@@ -44,6 +44,11 @@ public final class ExponentialMovingAverage {
         self.updates = 0
         self.parameters = Array(arena.values)
         self.buffers = buffers.map(\.scalars)
+    }
+
+    /// Starts the average over at the model's current weights and buffers (t = 0).
+    public func restart() {
+        load(parameters: Array(arena.values), buffers: liveBuffers.map(\.scalars), updates: 0)
     }
 
     /// The decay of the next update: the ramp, capped at `decay`.

@@ -46,6 +46,15 @@ struct ExponentialMovingAverageTests {
         #expect(ema.currentDecay == 0.5)
     }
 
+    @Test func restartStartsOverAtTheCurrentWeights() {
+        let (arena, buffer, ema) = fixture()
+        set(arena, [3, 0]); buffer.pointer[0] = 6
+        ema.update()
+        set(arena, [7, 8]); buffer.pointer[0] = 9
+        ema.restart()
+        #expect(ema.parameters == [7, 8] && ema.buffers == [[9]] && ema.updates == 0)
+    }
+
     @Test func aConstantModelKeepsItsAverage() {
         let (_, _, ema) = fixture()
         for _ in 0..<50 { ema.update() }

@@ -28,16 +28,12 @@ extension TrainingSession {
                         stopSignal: StopSignal(signals: []))
         }
         try loaded.safeTensors("model.safetensors").readModel(into: trainer.arena, buffers: trainer.model.namedBuffers())
-        if let ema = trainer.ema {
-            // Trained with train.ema_decay: score the average, as training did.
-            guard loaded.files["ema.safetensors"] != nil else {
-                throw UserError("checkpoint \(loaded.path) has no ema.safetensors although its config.yaml sets "
-                                + "train.ema_decay = \(ema.decay); it is incomplete (copy the whole checkpoint directory) "
-                                + "or was not written by synapse train")
-            }
-            let file = try loaded.safeTensors("ema.safetensors")
-            let average = try CheckpointIO.readSnapshot(file, arena: trainer.arena, buffers: trainer.model.namedBuffers())
-            ema.load(parameters: average.values, buffers: average.buffers, updates: Int(file.metadata["updates"] ?? "") ?? 0)
+        // Trained with train.ema_decay: score the average, as training did.
+        if let ema = trainer.ema,
+           try !CheckpointIO.readAverage(of: loaded, into: ema, arena: trainer.arena, buffers: trainer.model.namedBuffers()) {
+            throw UserError("checkpoint \(loaded.path) has no ema.safetensors although its config.yaml sets "
+                            + "train.ema_decay = \(ema.decay); it is incomplete (copy the whole checkpoint directory) "
+                            + "or was not written by synapse train")
         }
         let result = try trainer.evaluate(split: which)
         return String(format: "%@ %@: loss %.4f  accuracy %.2f %%  (%d samples, step %d%@)",

@@ -109,6 +109,16 @@ final class CheckpointIO {
         return (values, scratch.map(\.tensor.scalars))
     }
 
+    /// Loads the checkpoint's `ema.safetensors` into `ema`; false when the checkpoint has none.
+    static func readAverage(of loaded: LoadedCheckpoint, into ema: ExponentialMovingAverage, arena: ParameterArena,
+                            buffers: [(name: String, tensor: Tensor)]) throws -> Bool {
+        guard loaded.files["ema.safetensors"] != nil else { return false }
+        let file = try loaded.safeTensors("ema.safetensors")
+        let average = try readSnapshot(file, arena: arena, buffers: buffers)
+        ema.load(parameters: average.values, buffers: average.buffers, updates: Int(file.metadata["updates"] ?? "") ?? 0)
+        return true
+    }
+
     /// Rank 0's snapshot on every rank (the other ranks pass anything of the right sizes).
     private func broadcastSnapshot(_ values: inout [Float], _ bufferValues: inout [[Float]]) throws {
         if values.count != trainer.arena.count { values = [Float](repeating: 0, count: trainer.arena.count) }
@@ -141,16 +151,10 @@ final class CheckpointIO {
             if loaded.files["best.safetensors"] != nil {
                 (best, bestBuffers) = try Self.readSnapshot(try loaded.safeTensors("best.safetensors"), arena: arena, buffers: buffers)
             }
-            if let ema = trainer.ema {
-                if loaded.files["ema.safetensors"] != nil {
-                    let file = try loaded.safeTensors("ema.safetensors")
-                    let (values, bufferValues) = try Self.readSnapshot(file, arena: arena, buffers: buffers)
-                    ema.load(parameters: values, buffers: bufferValues, updates: Int(file.metadata["updates"] ?? "") ?? 0)
-                } else {
-                    Console.warn("checkpoint \(loaded.path) has no moving average of the weights (it was trained without "
-                                 + "train.ema_decay); the average starts from the checkpoint's weights")
-                    ema.load(parameters: Array(arena.values), buffers: buffers.map(\.tensor.scalars), updates: 0)
-                }
+            if let ema = trainer.ema, try !Self.readAverage(of: loaded, into: ema, arena: arena, buffers: buffers) {
+                Console.warn("checkpoint \(loaded.path) has no moving average of the weights (it was trained without "
+                             + "train.ema_decay); the average starts from the checkpoint's weights")
+                ema.restart()
             }
             if loaded.state.worldSize != trainer.comm.size {
                 Console.warn("checkpoint was written by \(loaded.state.worldSize) rank(s), resuming on \(trainer.comm.size): "

@@ -115,7 +115,7 @@ public final class Trainer {
         } else {
             // Rule 2: identical start: rank 0's initial weights win.
             try sync.broadcastParameters(arena)
-            ema?.load(parameters: Array(arena.values), buffers: model.namedBuffers().map(\.tensor.scalars), updates: 0)
+            ema?.restart()
         }
 
         let stepsPerEpoch = data.stepsPerEpoch(globalBatch: config.train.batchSize, worldSize: comm.size)
