@@ -38,6 +38,10 @@ public class BatchNorm: Module {
     public let numBatchesTracked: Tensor?
     /// Sums statistics over replicas (SyncBatchNorm) in training mode; nil for local batch norm.
     public var statisticsReducer: (any BatchStatisticsReducer)?
+    /// When true, training mode still normalizes with the batch's statistics but leaves the
+    /// running statistics and `num_batches_tracked` as they are: for a second forward pass over
+    /// a batch already counted (sharpness-aware minimization's perturbed pass). Default false.
+    public var freezesRunningStatistics = false
     private let inputRanks: Set<Int>
     private let layerName: String
 
@@ -74,11 +78,15 @@ public class BatchNorm: Module {
         precondition(inputRanks.contains(x.rank) && x.shape[1] == featureCount,
                      "\(layerName)(featureCount: \(featureCount)): input \(x.shape) should be \(expectedShape)")
         var factor: Float = 0
-        if isTraining, let tracked = numBatchesTracked {
+        let updatesRunning = isTraining && !freezesRunningStatistics
+        if updatesRunning, let tracked = numBatchesTracked {
             tracked.pointer[0] += 1
             factor = momentum ?? 1 / tracked.pointer[0]
         }
-        return batchNorm(x, runningMean: runningMean, runningVar: runningVar, weight: weight, bias: bias,
+        // Frozen training mode: batch statistics, running ones untouched (passed as absent).
+        let usesRunning = updatesRunning || !isTraining
+        return batchNorm(x, runningMean: usesRunning ? runningMean : nil, runningVar: usesRunning ? runningVar : nil,
+                         weight: weight, bias: bias,
                          training: isTraining || runningMean == nil, momentum: factor, eps: eps,
                          reducer: isTraining ? statisticsReducer : nil)
     }
@@ -118,6 +126,16 @@ public final class BatchNorm2d: BatchNorm {
 }
 
 extension Module {
+    /// Sets `freezesRunningStatistics` on every batch-norm layer in this module and its
+    /// descendants and returns how many layers it changed.
+    @discardableResult
+    public func freezeBatchNormStatistics(_ frozen: Bool) -> Int {
+        var changed = 0
+        if let bn = self as? BatchNorm { bn.freezesRunningStatistics = frozen; changed += 1 }
+        for (_, child) in children { changed += child.freezeBatchNormStatistics(frozen) }
+        return changed
+    }
+
     /// Makes every batch-norm layer in this module and its descendants synchronized through
     /// `reducer` (or local again with nil), like PyTorch's `convert_sync_batchnorm`, and
     /// returns how many layers it changed. The trainer calls it with an adapter of its

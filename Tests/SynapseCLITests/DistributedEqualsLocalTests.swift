@@ -14,8 +14,11 @@ extension DistributedTests {
         defer { try? FileManager.default.removeItem(at: scratch) }
         let local = scratch.appendingPathComponent("local"), distributed = scratch.appendingPathComponent("np\(ranks)")
         // 20 steps = one epoch of the fixture: also exercises the sharded validation and test.
-        // The moving average of the weights (which validation and test then score) must agree too.
-        let arguments = ["train", DistributedTests.fixtureConfig, "--set", "train.max_steps=20", "--set", "train.ema_decay=0.8"]
+        // The moving average of the weights (which validation and test then score) must agree too,
+        // and so must sharpness-aware minimization's second pass (its ascent uses the all-reduced
+        // gradient, so every rank perturbs to the same weights).
+        let arguments = ["train", DistributedTests.fixtureConfig, "--set", "train.max_steps=20", "--set", "train.ema_decay=0.8",
+                         "--set", "train.sam_rho=0.05"]
 
         let alone = try DistributedJob(ranks: nil, arguments + ["--run-dir", local.path]).wait(timeout: 60)
         try #require(alone.status == 0, "single-rank run failed:\n\(alone.output)")

@@ -103,4 +103,26 @@ import SynapseTestSupport
         #expect(net.synchronizeBatchNorm(with: nil) == 2)
         #expect(layers.allSatisfy { $0.statisticsReducer == nil })
     }
+
+    @Test func frozenRunningStatisticsNormalizeWithTheBatchButKeepTheBuffers() {
+        var rng = RandomGenerator(seed: 416)
+        let bn = BatchNorm2d(featureCount: 2)
+        let net = Sequential(Sequential(Conv2d(inChannels: 1, outChannels: 2, kernelSize: 3, rng: &rng), bn))
+        let x = randomTensor([3, 1, 4, 4], seed: 417, low: -1, high: 2)
+        _ = net(x)
+        let mean = bn.runningMean!.scalars, variance = bn.runningVar!.scalars
+        let y = net(x).scalars   // a second counted batch: the buffers move again
+        #expect(bn.numBatchesTracked!.item() == 2)
+        let counted = (bn.runningMean!.scalars, bn.runningVar!.scalars)
+        #expect(counted.0 != mean && counted.1 != variance)
+
+        #expect(net.freezeBatchNormStatistics(true) == 1, "reaches the nested layer")
+        #expect(bn.freezesRunningStatistics)
+        #expect(net(x).scalars == y, "still the batch's statistics, not the running ones")
+        #expect(bn.runningMean!.scalars == counted.0 && bn.runningVar!.scalars == counted.1)
+        #expect(bn.numBatchesTracked!.item() == 2, "a frozen pass is not counted")
+        net.freezeBatchNormStatistics(false)
+        _ = net(x)
+        #expect(bn.numBatchesTracked!.item() == 3)
+    }
 }

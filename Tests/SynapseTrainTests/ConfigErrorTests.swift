@@ -176,6 +176,8 @@ private func expectConfigError(_ yaml: String, overrides: [String] = [], kind: C
         ("train: {label_smoothing: 0.1, loss: mse}", "train.label_smoothing", "cross_entropy only"),
         ("train: {ema_decay: 1}", "train.ema_decay", "(0, 1)"),
         ("train: {ema_decay: -0.5}", "train.ema_decay", "0 (off)"),
+        ("train: {sam_rho: -0.05}", "train.sam_rho", "positive radius"),
+        ("train: {sam_adaptive: true}", "train.sam_adaptive", "needs sam_rho > 0"),
         ("model: {kind: cnn, convs_per_block: 0}", "model.convs_per_block", "at least 1 conv layer"),
         ("train: {early_stopping: {patience: 3}}\ndata: {validation_size: 0}",
          "train.early_stopping.patience", "validation_size"),

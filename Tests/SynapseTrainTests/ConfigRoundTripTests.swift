@@ -32,6 +32,8 @@ import Testing
           eval_batch_size: 250
           grad_clip_norm: 1.5
           ema_decay: 0.999
+          sam_rho: 1.5
+          sam_adaptive: true
           early_stopping:
             patience: 3
             min_delta: 0.001
@@ -57,6 +59,7 @@ import Testing
         #expect(config.optimizer.eps == 1e-6)
         #expect(config.optimizer.centered)
         #expect(config.train.emaDecay == 0.999)
+        #expect(config.train.samRho == 1.5 && config.train.samAdaptive)
 
         let yaml = config.resolvedYAML()
         let reloaded = try ConfigLoader.parse(yaml: yaml, source: "resolved.yaml")

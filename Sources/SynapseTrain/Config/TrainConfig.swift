@@ -48,13 +48,20 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     /// stopping and `synapse eval` use the averaged weights; checkpoints carry both, so a resume
     /// is exact. 0.999 averages over about the last 1,000 steps (`ExponentialMovingAverage`).
     public var emaDecay: Float
+    /// Sharpness-aware minimization: radius ρ of the neighbourhood whose worst point each step's
+    /// gradient is taken at, 0 = off (`sam_rho`). Default 0. Each step then runs forward and
+    /// backward twice on the same batch (twice the compute); 0.05 is the usual SAM value, 0.5–2
+    /// with `sam_adaptive` (`SharpnessAwareMinimization`).
+    public var samRho: Float
+    /// Scale SAM's ascent per weight by |w| (ASAM) (`sam_adaptive`). Default false.
+    public var samAdaptive: Bool
 
     /// A train section; every argument defaults to the value documented on its property.
     public init(epochs: Int = 10, maxSteps: Int = 0, batchSize: Int = 64, seed: UInt64 = 42, threads: Int = 1,
                 loss: Loss = .crossEntropy, labelSmoothing: Float = 0, logEvery: Int = 100, checkpointEvery: Int = 0,
                 keepCheckpoints: Int = 3, evalBatchSize: Int = 1000, gradClipNorm: Float = 0,
                 earlyStopping: EarlyStoppingConfig = EarlyStoppingConfig(), schedule: ScheduleConfig = ScheduleConfig(),
-                emaDecay: Float = 0) {
+                emaDecay: Float = 0, samRho: Float = 0, samAdaptive: Bool = false) {
         self.epochs = epochs
         self.maxSteps = maxSteps
         self.batchSize = batchSize
@@ -70,6 +77,8 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         self.earlyStopping = earlyStopping
         self.schedule = schedule
         self.emaDecay = emaDecay
+        self.samRho = samRho
+        self.samAdaptive = samAdaptive
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
@@ -86,6 +95,8 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         case earlyStopping = "early_stopping"
         case schedule
         case emaDecay = "ema_decay"
+        case samRho = "sam_rho"
+        case samAdaptive = "sam_adaptive"
     }
 
     /// Decodes the section; absent keys take their defaults.
@@ -106,7 +117,9 @@ public struct TrainConfig: Codable, Equatable, Sendable {
                   gradClipNorm: try c.decode(.gradClipNorm, or: d.gradClipNorm),
                   earlyStopping: try c.decode(.earlyStopping, or: d.earlyStopping),
                   schedule: try c.decode(.schedule, or: d.schedule),
-                  emaDecay: try c.decode(.emaDecay, or: d.emaDecay))
+                  emaDecay: try c.decode(.emaDecay, or: d.emaDecay),
+                  samRho: try c.decode(.samRho, or: d.samRho),
+                  samAdaptive: try c.decode(.samAdaptive, or: d.samAdaptive))
     }
 
     /// Checks value ranges; `path` is where this section sits (`train`).
@@ -135,6 +148,10 @@ public struct TrainConfig: Codable, Equatable, Sendable {
                     "must be 0 (off) or a positive norm, got \(gradClipNorm); e.g. grad_clip_norm: 1.0")
         try require(emaDecay >= 0 && emaDecay < 1, path.appending("ema_decay"),
                     "must be 0 (off) or a decay in (0, 1), got \(emaDecay); e.g. ema_decay: 0.999 averages over about the last 1,000 steps")
+        try require(samRho >= 0, path.appending("sam_rho"),
+                    "must be 0 (off) or a positive radius, got \(samRho); e.g. sam_rho: 0.05 (sam_adaptive: true wants 0.5 to 2)")
+        try require(!samAdaptive || samRho > 0, path.appending("sam_adaptive"),
+                    "needs sam_rho > 0 (sharpness-aware minimization is off); set sam_rho: 1.0 or remove sam_adaptive")
         try earlyStopping.validate(at: path.appending("early_stopping"))
         try schedule.validate(at: path.appending("schedule"))
     }

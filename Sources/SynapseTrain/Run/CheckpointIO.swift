@@ -175,7 +175,7 @@ final class CheckpointIO {
         try length.withUnsafeMutableBufferPointer { try trainer.comm.allReduce($0, op: .max) }
         var bytes = trainer.comm.isRoot ? progressJSON : [UInt8](repeating: 0, count: Int(length[0]))
         bytes = try trainer.comm.broadcast(bytes: bytes, root: 0)
-        var progress = try JSONDecoder().decode(TrainingProgress.self, from: Data(bytes))
+        let progress = try JSONDecoder().decode(TrainingProgress.self, from: Data(bytes))
         try sync.broadcastParameters(arena)
         for (_, tensor) in buffers { try sync.broadcast(tensor.data) }
         for buffer in opt.stateBuffers { try sync.broadcast(buffer.values) }

@@ -51,6 +51,9 @@ public final class Trainer {
     public let optimizer: any Optimizer
     /// The running average of the weights that validation and test score (`train.ema_decay`), or nil.
     public let ema: ExponentialMovingAverage?
+    /// Sharpness-aware minimization (`train.sam_rho`), or nil: each step's gradient is then
+    /// taken at the worst nearby weights.
+    public let sam: SharpnessAwareMinimization?
     /// The data, already normalized and split.
     public let data: TrainingData
     /// Set by SIGTERM / SIGUSR1 (or by a test).
@@ -95,6 +98,9 @@ public final class Trainer {
         self.ema = config.train.emaDecay > 0
             ? ExponentialMovingAverage(decay: config.train.emaDecay, arena: arena, buffers: model.namedBuffers().map(\.tensor))
             : nil
+        self.sam = config.train.samRho > 0
+            ? SharpnessAwareMinimization(rho: config.train.samRho, adaptive: config.train.samAdaptive, arena: arena)
+            : nil
         self.regularization = try Regularization(l1: config.optimizer.l1, l2: config.optimizer.l2)
         self.schedule = config.train.schedule.schedule(baseLearningRate: config.optimizer.lr)
         if config.model.syncBatchNorm && comm.size > 1 {
@@ -132,6 +138,10 @@ public final class Trainer {
                           + "= global batch \(config.train.batchSize); \(totalSteps) steps")
             if let ema {
                 console.print("validation and test score the moving average of the weights (ema_decay \(ema.decay))")
+            }
+            if let sam {
+                console.print("sharpness-aware minimization (\(sam.adaptive ? "adaptive, " : "")rho \(sam.rho)): "
+                              + "two forward and backward passes per step")
             }
         } else {
             console.print("resumed at step \(state.step) (epoch \(state.epoch + 1), batch \(state.batchInEpoch)) of \(totalSteps)")
@@ -266,8 +276,46 @@ public final class Trainer {
     /// backward, one all-reduce of the gradient arena with the control flags riding at its
     /// end, clipping and penalties, update. When any rank saw a non-finite loss the update
     /// is skipped on every rank and the flags say so.
+    ///
+    /// With `train.sam_rho` (sharpness-aware minimization) the all-reduced gradient moves the
+    /// weights uphill to w + e, a second forward and backward on the same samples (same dropout
+    /// masks, batch norm running statistics left alone: the batch was counted once) gives the
+    /// gradient that is all-reduced again and used for the update at the restored w. The loss
+    /// and accuracy reported are the first pass's, at w. Penalties and clipping act on the
+    /// second gradient only.
     /// - Shape: x [B/S, features], labels [B/S].
     public func trainStep(x: Tensor, labels: [Int32], step: Int) throws -> StepResult {
+        let (lossValue, correct) = forwardBackward(x: x, labels: labels, step: step)
+        if measuresRankSkew {
+            // Benchmark only: wait for the slowest rank first, so the time below is the
+            // collectives' own cost rather than load imbalance between ranks.
+            let w = DispatchTime.now().uptimeNanoseconds
+            try comm.barrier()
+            skewSeconds += Double(DispatchTime.now().uptimeNanoseconds - w) * 1e-9
+        }
+        var flags = try reduceGradients(stop: stopSignal.isRequested, lossValue: lossValue)
+        if flags.nonFiniteLoss { return StepResult(loss: lossValue, correct: correct, flags: flags) }
+        if let sam {
+            sam.ascend()
+            model.freezeBatchNormStatistics(true)
+            let (perturbedLoss, _) = forwardBackward(x: x, labels: labels, step: step)
+            model.freezeBatchNormStatistics(false)
+            sam.restore()
+            let second = try reduceGradients(stop: flags.stop, lossValue: perturbedLoss)
+            flags.stop = second.stop
+            if second.nonFiniteLoss { return StepResult(loss: perturbedLoss, correct: correct, flags: second) }
+        }
+        if config.train.gradClipNorm > 0 { _ = clipGradientNorm(of: arena, maxNorm: config.train.gradClipNorm) }
+        regularization.apply(to: arena)
+        optimizer.step()
+        ema?.update()
+        return StepResult(loss: lossValue, correct: correct, flags: flags)
+    }
+
+    /// Zeroed gradients, then forward, loss and backward on this rank's samples with the
+    /// dropout masks of `step`: this rank's (pre-divided) gradient in `arena.grads`.
+    /// - Returns: this rank's mean loss (after fault injection) and its correct predictions.
+    func forwardBackward(x: Tensor, labels: [Int32], step: Int) -> (loss: Float, correct: Int) {
         reseedDropout(step: step)
         arena.zeroGrads()
         let logits = model(x)
@@ -278,23 +326,14 @@ public final class Trainer {
         // Seed 1/size instead of 1: each rank's gradient comes out pre-divided, so the summing
         // all-reduce yields the mean over the global batch (rule 5) with no extra pass.
         loss.backward(gradient: backwardSeed)
-        if measuresRankSkew {
-            // Benchmark only: wait for the slowest rank first, so the time below is the
-            // collectives' own cost rather than load imbalance between ranks.
-            let w = DispatchTime.now().uptimeNanoseconds
-            try comm.barrier()
-            skewSeconds += Double(DispatchTime.now().uptimeNanoseconds - w) * 1e-9
-        }
+        return (lossValue, correct)
+    }
+
+    /// The gradient all-reduce with this rank's control flags riding at its end, timed.
+    private func reduceGradients(stop: Bool, lossValue: Float) throws -> DistributedSync.ControlFlags {
         let t0 = DispatchTime.now().uptimeNanoseconds
-        let flags = try sync.reduceGradients(arena, flags: .init(stop: stopSignal.isRequested,
-                                                                 nonFiniteLoss: !lossValue.isFinite))
-        communicationSeconds += Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9
-        if flags.nonFiniteLoss { return StepResult(loss: lossValue, correct: correct, flags: flags) }
-        if config.train.gradClipNorm > 0 { _ = clipGradientNorm(of: arena, maxNorm: config.train.gradClipNorm) }
-        regularization.apply(to: arena)
-        optimizer.step()
-        ema?.update()
-        return StepResult(loss: lossValue, correct: correct, flags: flags)
+        defer { communicationSeconds += Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9 }
+        return try sync.reduceGradients(arena, flags: .init(stop: stop, nonFiniteLoss: !lossValue.isFinite))
     }
 
     /// [1/size]: the gradient that seeds each rank's backward pass.
