@@ -58,16 +58,9 @@ public final class SharpnessAwareMinimization {
     public func ascend() -> Double {
         precondition(!isPerturbed, "SAM: ascend() twice without restore()")
         let w = arena.values.baseAddress!, g = arena.grads.baseAddress!
-        for i in 0..<arena.count { saved[i] = w[i] }
+        _ = saved.withUnsafeMutableBufferPointer { $0.update(fromContentsOf: arena.values) }
         isPerturbed = true
-        var sumSquares = 0.0
-        for range in arena.trainableRanges {
-            for i in range {
-                let scaled = Double(adaptive ? abs(w[i]) * g[i] : g[i])
-                sumSquares += scaled * scaled
-            }
-        }
-        let norm = sumSquares.squareRoot()
+        let norm = adaptive ? scaledGradientNorm() : gradientNorm(of: arena)
         guard norm > 0 && norm.isFinite else { return norm }
         let scale = Double(rho) / (norm + 1e-12)
         for range in arena.trainableRanges {
@@ -82,7 +75,20 @@ public final class SharpnessAwareMinimization {
     /// Puts back the weights `ascend` saved, bit for bit.
     public func restore() {
         precondition(isPerturbed, "SAM: restore() without ascend()")
-        for i in 0..<arena.count { arena.values[i] = saved[i] }
+        _ = arena.values.update(fromContentsOf: saved)
         isPerturbed = false
+    }
+
+    /// ASAM's ‖T g‖ = √(Σ (|w|·g)²) over the trainable parameters, in Double.
+    private func scaledGradientNorm() -> Double {
+        let w = arena.values.baseAddress!, g = arena.grads.baseAddress!
+        var sumSquares = 0.0
+        for range in arena.trainableRanges {
+            for i in range {
+                let scaled = Double(abs(w[i]) * g[i])
+                sumSquares += scaled * scaled
+            }
+        }
+        return sumSquares.squareRoot()
     }
 }
