@@ -20,6 +20,8 @@ public struct Batch {
     public let inputs: Tensor
     /// Class of each row. - Shape: [B].
     public let labels: [Int32]
+    /// The dataset index each row was read from. - Shape: [B].
+    public let samples: ArraySlice<Int>
     /// How many rows, from the first, are real samples; the rest repeat earlier samples to
     /// pad the epoch (see `DistributedSampler`). Evaluation counts only these.
     public let realCount: Int
@@ -129,7 +131,8 @@ public final class DataLoader {
             fill(inputs, &fullLabels, from: start, epoch: epoch)
         }
         let realCount = min(B, max(0, sampler.realSampleCount - start))
-        return Batch(index: index, inputs: inputs, labels: isShort ? lastLabels : fullLabels, realCount: realCount)
+        return Batch(index: index, inputs: inputs, labels: isShort ? lastLabels : fullLabels,
+                     samples: shard[start..<(start + B)], realCount: realCount)
     }
 
     /// Writes shard positions [start, start + labels.count) into `inputs` and `labels`.

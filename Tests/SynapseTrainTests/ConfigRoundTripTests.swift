@@ -69,6 +69,22 @@ import Testing
         #expect(reloaded.hash == config.hash)
     }
 
+    @Test func distillationSectionSurvivesResolvedYAML() throws {
+        let config = try ConfigLoader.parse(yaml: """
+            name: student
+            train:
+              distillation:
+                teachers: [runs/teacher-a, /abs/runs/teacher-b/checkpoints/latest]
+                temperature: 2.5
+                weight: 0.75
+            """)
+        #expect(config.train.distillation == DistillationConfig(
+            teachers: ["runs/teacher-a", "/abs/runs/teacher-b/checkpoints/latest"], temperature: 2.5, weight: 0.75))
+        let reloaded = try ConfigLoader.parse(yaml: config.resolvedYAML(), source: "resolved.yaml")
+        #expect(reloaded == config)
+        #expect(Config().train.distillation == DistillationConfig() && !Config().train.distillation.isEnabled)
+    }
+
     @Test func resolvedYAMLListsEveryKeyWithReadableNumbers() throws {
         let yaml = Config().resolvedYAML()
         for key in ["name:", "kind: mlp", "hidden: [256, 128]", "init: default", "validation_size: 5000",

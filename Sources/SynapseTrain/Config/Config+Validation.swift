@@ -16,6 +16,11 @@ extension Config {
                         "early stopping watches validation metrics, but data.validation_size is 0; "
                         + "set data.validation_size (e.g. 5000) or patience: 0")
         }
+        if train.distillation.isEnabled {
+            try require(data.augment == AugmentConfig(), ConfigKeyPath("train", "distillation", "teachers"),
+                        "the teachers' predictions are computed once on the training images as they are, "
+                        + "so they do not match augmented images; remove data.augment or distillation")
+        }
         if train.schedule.name == .plateau {
             try require(data.validationSize > 0, ConfigKeyPath("train", "schedule", "name"),
                         "the plateau schedule watches the validation loss, but data.validation_size is 0; "

@@ -55,13 +55,17 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     public var samRho: Float
     /// Scale SAM's ascent per weight by |w| (ASAM) (`sam_adaptive`). Default false.
     public var samAdaptive: Bool
+    /// Learn from trained teachers' softened predictions as well as from the labels
+    /// (`distillation`). Default off.
+    public var distillation: DistillationConfig
 
     /// A train section; every argument defaults to the value documented on its property.
     public init(epochs: Int = 10, maxSteps: Int = 0, batchSize: Int = 64, seed: UInt64 = 42, threads: Int = 1,
                 loss: Loss = .crossEntropy, labelSmoothing: Float = 0, logEvery: Int = 100, checkpointEvery: Int = 0,
                 keepCheckpoints: Int = 3, evalBatchSize: Int = 1000, gradClipNorm: Float = 0,
                 earlyStopping: EarlyStoppingConfig = EarlyStoppingConfig(), schedule: ScheduleConfig = ScheduleConfig(),
-                emaDecay: Float = 0, samRho: Float = 0, samAdaptive: Bool = false) {
+                emaDecay: Float = 0, samRho: Float = 0, samAdaptive: Bool = false,
+                distillation: DistillationConfig = DistillationConfig()) {
         self.epochs = epochs
         self.maxSteps = maxSteps
         self.batchSize = batchSize
@@ -79,6 +83,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         self.emaDecay = emaDecay
         self.samRho = samRho
         self.samAdaptive = samAdaptive
+        self.distillation = distillation
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
@@ -97,6 +102,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         case emaDecay = "ema_decay"
         case samRho = "sam_rho"
         case samAdaptive = "sam_adaptive"
+        case distillation
     }
 
     /// Decodes the section; absent keys take their defaults.
@@ -119,7 +125,8 @@ public struct TrainConfig: Codable, Equatable, Sendable {
                   schedule: try c.decode(.schedule, or: d.schedule),
                   emaDecay: try c.decode(.emaDecay, or: d.emaDecay),
                   samRho: try c.decode(.samRho, or: d.samRho),
-                  samAdaptive: try c.decode(.samAdaptive, or: d.samAdaptive))
+                  samAdaptive: try c.decode(.samAdaptive, or: d.samAdaptive),
+                  distillation: try c.decode(.distillation, or: d.distillation))
     }
 
     /// Checks value ranges; `path` is where this section sits (`train`).
@@ -152,6 +159,9 @@ public struct TrainConfig: Codable, Equatable, Sendable {
                     "must be 0 (off) or a positive radius, got \(samRho); e.g. sam_rho: 0.05 (sam_adaptive: true wants 0.5 to 2)")
         try require(!samAdaptive || samRho > 0, path.appending("sam_adaptive"),
                     "needs sam_rho > 0 (sharpness-aware minimization is off); set sam_rho: 1.0 or remove sam_adaptive")
+        try distillation.validate(at: path.appending("distillation"))
+        try require(!distillation.isEnabled || loss == .crossEntropy, path.appending("distillation").appending("teachers"),
+                    "distillation adds to the cross-entropy loss, but loss is \(loss.rawValue); use loss: cross_entropy or remove distillation")
         try earlyStopping.validate(at: path.appending("early_stopping"))
         try schedule.validate(at: path.appending("schedule"))
     }

@@ -56,6 +56,9 @@ public final class Trainer {
     public let sam: SharpnessAwareMinimization?
     /// The data, already normalized and split.
     public let data: TrainingData
+    /// The distillation teachers' predictions for the training images (`train.distillation`),
+    /// computed when `run` starts; nil without distillation.
+    private(set) var teacherPredictions: TeacherPredictions?
     /// Set by SIGTERM / SIGUSR1 (or by a test).
     public let stopSignal: StopSignal
     /// Test aid only (`synapse train --inject-nan`): a rank that reports a NaN loss at a step.
@@ -123,6 +126,9 @@ public final class Trainer {
             try sync.broadcastParameters(arena)
             ema?.restart()
         }
+        let teacherStart = Date()
+        try loadTeachers()
+        let teacherSeconds = Date().timeIntervalSince(teacherStart)   // not training time (first interval's samples/s)
 
         let stepsPerEpoch = data.stepsPerEpoch(globalBatch: config.train.batchSize, worldSize: comm.size)
         let metrics: MetricsWriter? = try console.isRoot
@@ -154,6 +160,7 @@ public final class Trainer {
             interval.add(loss: open[0], correct: open[1], samples: open[2])
             interval.startTime = -open[3]
         }
+        interval.startTime += teacherSeconds
         state.openInterval = nil
         var stoppedBySignal = false, stoppedEarly = false
         var lastCheckpoint: URL? = resume   // the last good one, named if the loss turns non-finite
@@ -167,7 +174,8 @@ public final class Trainer {
                                                                plateauFactor: state.plateau.factorSoFar)
                 let batch = try data.trainBatch(epoch: epoch, index: state.batchInEpoch, globalBatch: config.train.batchSize,
                                                 rank: comm.rank, worldSize: comm.size)
-                let result = try trainStep(x: batch.inputs, labels: batch.labels, step: state.step)
+                let result = try trainStep(x: batch.inputs, labels: batch.labels, step: state.step,
+                                           teacherProbabilities: teacherPredictions?.probabilities(for: batch.samples))
                 let flags = result.flags
                 if flags.nonFiniteLoss {
                     throw sync.agreed(TrainingFailure("the loss became non-finite (NaN or infinity) at step \(state.step + 1) "
@@ -262,6 +270,19 @@ public final class Trainer {
         return summary
     }
 
+    /// Loads the distillation teachers (`train.distillation`) and has them score the training
+    /// images, unless that is done already or distillation is off. `run` calls it; call it
+    /// earlier to find a bad teacher before anything is written. Collective.
+    public func loadTeachers() throws {
+        let distillation = config.train.distillation
+        guard distillation.isEnabled && teacherPredictions == nil else { return }
+        let t0 = Date()
+        teacherPredictions = try TeacherPredictions(config: distillation, student: config, data: data, comm: comm)
+        console.print("distillation: \(distillation.teachers.count) teacher(s) scored the \(data.trainCount) training images "
+                      + "in \(formatDuration(Date().timeIntervalSince(t0))); loss = \(1 - distillation.weight) × cross-entropy + "
+                      + "\(distillation.weight) × T²·KL(teacher ‖ student), T = \(distillation.temperature)")
+    }
+
     /// What one training step produced.
     public struct StepResult {
         /// This rank's mean loss on its part of the batch.
@@ -283,9 +304,12 @@ public final class Trainer {
     /// gradient that is all-reduced again and used for the update at the restored w. The loss
     /// and accuracy reported are the first pass's, at w. Penalties and clipping act on the
     /// second gradient only.
-    /// - Shape: x [B/S, features], labels [B/S].
-    public func trainStep(x: Tensor, labels: [Int32], step: Int) throws -> StepResult {
-        let (lossValue, correct) = forwardBackward(x: x, labels: labels, step: step)
+    ///
+    /// With `teacherProbabilities` (distillation) the loss is (1 − α)·cross-entropy +
+    /// α·`distillationLoss` against them, α = `train.distillation.weight`.
+    /// - Shape: x [B/S, features], labels [B/S], teacherProbabilities [B/S, classes].
+    public func trainStep(x: Tensor, labels: [Int32], step: Int, teacherProbabilities: Tensor? = nil) throws -> StepResult {
+        let (lossValue, correct) = forwardBackward(x: x, labels: labels, step: step, teacher: teacherProbabilities)
         if measuresRankSkew {
             // Benchmark only: wait for the slowest rank first, so the time below is the
             // collectives' own cost rather than load imbalance between ranks.
@@ -298,7 +322,7 @@ public final class Trainer {
         if let sam {
             sam.ascend()
             model.freezeBatchNormStatistics(true)
-            let (perturbedLoss, _) = forwardBackward(x: x, labels: labels, step: step)
+            let (perturbedLoss, _) = forwardBackward(x: x, labels: labels, step: step, teacher: teacherProbabilities)
             model.freezeBatchNormStatistics(false)
             sam.restore()
             let second = try reduceGradients(stop: flags.stop, lossValue: perturbedLoss)
@@ -315,11 +339,17 @@ public final class Trainer {
     /// Zeroed gradients, then forward, loss and backward on this rank's samples with the
     /// dropout masks of `step`: this rank's (pre-divided) gradient in `arena.grads`.
     /// - Returns: this rank's mean loss (after fault injection) and its correct predictions.
-    func forwardBackward(x: Tensor, labels: [Int32], step: Int) -> (loss: Float, correct: Int) {
+    func forwardBackward(x: Tensor, labels: [Int32], step: Int, teacher: Tensor? = nil) -> (loss: Float, correct: Int) {
         reseedDropout(step: step)
         arena.zeroGrads()
         let logits = model(x)
-        let loss = lossFunction(logits: logits, labels: labels)
+        var loss = lossFunction(logits: logits, labels: labels)
+        if let teacher {
+            let d = config.train.distillation
+            loss = add(scale(loss, by: 1 - d.weight),
+                       scale(distillationLoss(logits: logits, teacherProbabilities: teacher, temperature: d.temperature),
+                             by: d.weight))
+        }
         var lossValue = loss.item()
         if let faultInjection { lossValue = faultInjection.loss(lossValue, step: step, rank: comm.rank) }
         let correct = countCorrect(logits: logits, labels: labels)
@@ -361,8 +391,14 @@ public final class Trainer {
     /// all-reduced, so every sample counts exactly once.
     /// With `train.ema_decay` the averaged weights are scored.
     public func evaluate(split: TrainingData.Split) throws -> EvalResult {
-        if let ema { return try ema.withAveragedWeights { try evaluateModel(split: split) } }
-        return try evaluateModel(split: split)
+        try withEvaluatedWeights { try evaluateModel(split: split) }
+    }
+
+    /// Runs `body` with the weights that validation and test score in the model: the moving
+    /// average with `train.ema_decay`, else the current weights.
+    public func withEvaluatedWeights<T>(_ body: () throws -> T) rethrows -> T {
+        if let ema { return try ema.withAveragedWeights(body) }
+        return try body()
     }
 
     /// `evaluate` with the weights that are in the model now.

@@ -88,6 +88,26 @@ public final class TrainingData {
         return trainLoader!.batch(index, epoch: epoch)
     }
 
+    /// Number of samples in the dataset the training split is drawn from (training and
+    /// validation images together): the range of `Batch.samples` for training batches.
+    public var trainingSetSize: Int { trainSet.count }
+
+    /// Calls `body` with the training split in chunks of `size` samples, in a fixed order,
+    /// normalized and never augmented, each with the dataset index of every row. Chunk k goes
+    /// to rank k mod S: the ranks share the work, and each chunk holds the same rows, computed
+    /// the same way, on any number of ranks.
+    public func forEachTrainingChunk(size: Int, rank: Int, worldSize: Int,
+                                     _ body: (Tensor, ArraySlice<Int>) throws -> Void) throws {
+        let sampler = DistributedSampler(indices: split.train, worldSize: 1, rank: 0, seed: seed,
+                                         shuffle: false, dropLast: false)
+        let loader = try DataLoader(dataset: trainSet, sampler: sampler, batchSize: size,
+                                    normalization: normalization, dropLastBatch: false, layout: layout)
+        for k in stride(from: rank, to: loader.batchCount, by: worldSize) {
+            let batch = loader.batch(k, epoch: 0)
+            try body(batch.inputs, batch.samples)
+        }
+    }
+
     /// Calls `body` with each of this rank's evaluation batches of `split` (no shuffling).
     /// Padding rows that repeat samples are cut off, so summed over ranks every sample of the
     /// split is scored exactly once.

@@ -48,6 +48,7 @@ public final class TrainingSession {
             try Trainer(config: config, comm: comm, runDirectory: runDir, stopSignal: stopSignal)
         }
         trainer.faultInjection = faultInjection
+        try trainer.loadTeachers()   // a bad teacher stops the run before the run directory is touched
         try sync.agreeOnSuccess("preparing the run directory \(runDir.path)") {
             guard comm.isRoot else { return }
             try TrainingSession.prepareRunDirectory(runDir, config: config)
