@@ -118,4 +118,14 @@ import SynapseNN
         #expect(config.data.dataset == .fashionMNIST)
         #expect(try ConfigLoader.parse(yaml: config.resolvedYAML()) == config)
     }
+
+    @Test func everyShippedConfigLoadsAndIsNamedAfterItsFile() throws {
+        let names = try FileManager.default.contentsOfDirectory(atPath: "configs").filter { $0.hasSuffix(".yaml") }.sorted()
+        #expect(names.count >= 4, "\(names)")
+        for name in names {
+            let config = try ConfigLoader.load(path: "configs/" + name)
+            // `runs/<name>` is where a run lands by default, and other configs point at it.
+            #expect(config.name + ".yaml" == name)
+        }
+    }
 }
