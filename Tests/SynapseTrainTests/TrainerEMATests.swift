@@ -75,10 +75,12 @@ struct TrainerEMATests {
         files["ema.safetensors"] = nil
         state["files"] = files
         try JSONSerialization.data(withJSONObject: state).write(to: URL(fileURLWithPath: statePath))
-        let error = #expect(throws: UserError.self) {
+        // All ranks agreed on it (AgreedFailure); what they agreed on is the user's error.
+        let agreed = #expect(throws: AgreedFailure.self) {
             _ = try TrainingSession.evaluate(checkpoint: checkpoint.path, split: "test", dataPath: nil, comm: LocalCommunicator())
         }
-        #expect(error?.message.contains("no ema.safetensors") == true, "\(String(describing: error))")
+        let error = agreed?.underlying as? UserError
+        #expect(error?.message.contains("no ema.safetensors") == true, "\(String(describing: agreed))")
     }
 
     @Test func earlyStoppingRestoresTheBestAverage() throws {
