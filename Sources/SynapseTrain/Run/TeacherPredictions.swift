@@ -77,7 +77,7 @@ final class TeacherPredictions {
         do {
             loaded = try CheckpointStore.load(path: path)
         } catch {
-            throw UserError("train.distillation.teachers: cannot load \(path): \(error.localizedDescription). "
+            throw UserError("train.distillation.teachers: cannot load \(path): \(error). "
                             + "Name a run directory or checkpoint written by synapse train (train the teacher first)")
         }
         // The teacher's own batch size must not stop it from being rebuilt on this many ranks:
