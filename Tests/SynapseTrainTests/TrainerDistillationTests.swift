@@ -33,9 +33,10 @@ struct TrainerDistillationTests {
         let runA = try ScratchDirectory("distill-teacher-a"), runB = try ScratchDirectory("distill-teacher-b")
         let runS = try ScratchDirectory("distill-student")
         defer { runA.remove(); runB.remove(); runS.remove() }
-        // Teacher B keeps a moving average: the table must use it, as its validation did.
+        // Teacher B is convolutional (it reads the MLP student's rows as images) and keeps a
+        // moving average: the table must use it, as its validation did.
         let a = try teacher(in: runA)
-        let b = try teacher(in: runB, ", ema_decay: 0.9", model: "{ hidden: [16], activation: tanh }")
+        let b = try teacher(in: runB, ", ema_decay: 0.9", model: "{ kind: cnn, conv: [4], kernel_size: 3 }")
         let T: Float = 3
         let student = try TrainerFixture.trainer(try config(", distillation: { teachers: [\(runA.path), \(runB.path)], temperature: \(T) }"),
                                                  in: runS)
@@ -44,18 +45,19 @@ struct TrainerDistillationTests {
         let batch = try student.data.trainBatch(epoch: 0, index: 3, globalBatch: 50, rank: 0, worldSize: 1)
         let got = table.probabilities(for: batch.samples).scalars
 
-        func softened(_ t: Trainer) -> [Float] {
+        let images = Tensor(shape: [50, 1, 28, 28], values: batch.inputs.scalars)
+        func softened(_ t: Trainer, _ x: Tensor) -> [Float] {
             t.model.eval()
-            return noGrad { t.withEvaluatedWeights { softmax(scale(t.model(batch.inputs), by: 1 / T)).scalars } }
+            return noGrad { t.withEvaluatedWeights { softmax(scale(t.model(x), by: 1 / T)).scalars } }
         }
-        let pa = softened(a), pb = softened(b)
+        let pa = softened(a, batch.inputs), pb = softened(b, images)
         let expected = zip(pa, pb).map { 0.5 * $0 + 0.5 * $1 }
         #expect(got.count == 50 * 10)
         let error = zip(got, expected).map { abs($0 - $1) }.max()!
         #expect(error < 1e-6, "max |table − teachers' average| = \(error)")
         // Without the average B's raw weights predict differently: the table is not those.
         b.model.eval()
-        let raw = noGrad { softmax(scale(b.model(batch.inputs), by: 1 / T)).scalars }
+        let raw = noGrad { softmax(scale(b.model(images), by: 1 / T)).scalars }
         let rawExpected = zip(pa, raw).map { 0.5 * $0 + 0.5 * $1 }
         #expect(zip(got, rawExpected).map { abs($0 - $1) }.max()! > 1e-4, "the table ignored teacher B's moving average")
         // Rows are probability distributions.

@@ -54,11 +54,15 @@ final class TeacherPredictions {
     /// Adds `weight` × softmax(teacher logits / T) for this rank's chunks of the training split.
     private func accumulate(_ teacher: Trainer, weight: Float, data: TrainingData, comm: any Communicator) throws {
         let C = classes, T = temperature
+        // The student's batches are laid out for the student; a convolutional teacher of an
+        // MLP student (or the reverse) reads the same floats as images (or rows).
+        let sampleShape = teacher.config.model.kind.takesImages ? data.imageShape : [data.inputFeatures]
         teacher.model.eval()
         try noGrad {
             try teacher.withEvaluatedWeights {
                 try data.forEachTrainingChunk(size: 500, rank: comm.rank, worldSize: comm.size) { x, samples in
-                    let p = softmax(scale(teacher.model(x), by: 1 / T))
+                    let input = Tensor(shape: [samples.count] + sampleShape, storage: x.storage)
+                    let p = softmax(scale(teacher.model(input), by: 1 / T))
                     table.withUnsafeMutableBufferPointer { table in
                         for (r, sample) in samples.enumerated() {
                             for j in 0..<C { table[sample * C + j] += weight * p.pointer[r * C + j] }
