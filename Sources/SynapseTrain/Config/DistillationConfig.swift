@@ -11,9 +11,10 @@
 /// moving average of its weights if it kept one); with several teachers their softened
 /// probabilities are averaged. Each step then mixes the usual cross-entropy with
 /// `distillationLoss` against those probabilities. The teachers must have been trained on
-/// this run's dataset, training/validation split and normalization (the same `data` section
-/// apart from `path` and the same `train.seed`), so no validation image reaches the student
-/// through a teacher; `data.augment` is not allowed, because the teachers' outputs are
+/// this run's dataset, training/validation split and normalization (the same `dataset`,
+/// `validation_size`, `train_subset`, `normalize` and, with a validation split, `train.seed`),
+/// so no validation image reaches the student through a teacher; how a teacher was trained is
+/// otherwise free. This run's `data.augment` is not allowed, because the teachers' outputs are
 /// computed on the images as they are.
 public struct DistillationConfig: Codable, Equatable, Sendable {
     /// Teacher checkpoints: run directories, checkpoint directories or `latest` links
