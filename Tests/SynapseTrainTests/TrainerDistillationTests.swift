@@ -124,16 +124,9 @@ struct TrainerDistillationTests {
 
     @Test func resumeIsExact() throws {
         let runT = try ScratchDirectory("distill-resume-teacher")
-        let straightRun = try ScratchDirectory("distill-straight"), resumedRun = try ScratchDirectory("distill-resumed")
-        defer { runT.remove(); straightRun.remove(); resumedRun.remove() }
+        defer { runT.remove() }
         _ = try teacher(in: runT)
-        let cfg = try config(", distillation: { teachers: [\(runT.path)], weight: 0.6 }", epochs: 2)
-        let straight = try TrainerFixture.trainer(cfg, in: straightRun)
-        let reference = try straight.run(resumeFrom: nil)
-        let epochEnd = URL(fileURLWithPath: straightRun.path + "/checkpoints/step-00000030")
-        let resumed = try TrainerFixture.trainer(cfg, in: resumedRun, data: straight.data)
-        let summary = try resumed.run(resumeFrom: epochEnd)
-        #expect(bits(resumed.arena.values) == bits(straight.arena.values))
-        #expect(summary.test == reference.test && summary.finalVal == reference.finalVal)
+        try TrainerFixture.expectExactResume(
+            try config(", distillation: { teachers: [\(runT.path)], weight: 0.6 }", epochs: 2), name: "distill")
     }
 }

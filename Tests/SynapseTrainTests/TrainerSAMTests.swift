@@ -73,15 +73,6 @@ struct TrainerSAMTests {
     }
 
     @Test func resumeIsExact() throws {
-        let cfg = try config(rho: 0.05, epochs: 2)
-        let straightRun = try ScratchDirectory("trainer-sam-straight"), resumedRun = try ScratchDirectory("trainer-sam-resumed")
-        defer { straightRun.remove(); resumedRun.remove() }
-        let straight = try TrainerFixture.trainer(cfg, in: straightRun)
-        let reference = try straight.run(resumeFrom: nil)
-        let epochEnd = URL(fileURLWithPath: straightRun.path + "/checkpoints/step-00000030")
-        let resumed = try TrainerFixture.trainer(cfg, in: resumedRun, data: straight.data)
-        let summary = try resumed.run(resumeFrom: epochEnd)
-        #expect(bits(resumed.arena.values) == bits(straight.arena.values))
-        #expect(summary.test == reference.test && summary.finalVal == reference.finalVal)
+        try TrainerFixture.expectExactResume(try config(rho: 0.05, epochs: 2), name: "trainer-sam")
     }
 }

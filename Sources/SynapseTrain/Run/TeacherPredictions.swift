@@ -91,15 +91,14 @@ final class TeacherPredictions {
                                   comm: comm, data: data)
         let t = trainer.config, s = student
         var differences: [String] = []
-        if t.data.dataset != s.data.dataset { differences.append("data.dataset \(t.data.dataset.rawValue) (here \(s.data.dataset.rawValue))") }
-        if t.data.validationSize != s.data.validationSize {
-            differences.append("data.validation_size \(t.data.validationSize) (here \(s.data.validationSize))")
+        func compare<V: Equatable>(_ key: String, _ teacher: V, _ student: V, _ why: String = "") {
+            if teacher != student { differences.append("\(key) \(teacher) (here \(student))\(why)") }
         }
-        if t.data.trainSubset != s.data.trainSubset { differences.append("data.train_subset \(t.data.trainSubset) (here \(s.data.trainSubset))") }
-        if t.data.normalize != s.data.normalize { differences.append("data.normalize \(t.data.normalize) (here \(s.data.normalize))") }
-        if t.train.seed != s.train.seed && s.data.validationSize > 0 {
-            differences.append("train.seed \(t.train.seed) (here \(s.train.seed)), which draws the validation split")
-        }
+        compare("data.dataset", t.data.dataset.rawValue, s.data.dataset.rawValue)
+        compare("data.validation_size", t.data.validationSize, s.data.validationSize)
+        compare("data.train_subset", t.data.trainSubset, s.data.trainSubset)
+        compare("data.normalize", t.data.normalize, s.data.normalize)
+        if s.data.validationSize > 0 { compare("train.seed", t.train.seed, s.train.seed, ", which draws the validation split") }
         if !differences.isEmpty {
             throw UserError("train.distillation.teachers: \(loaded.path) was trained with " + differences.joined(separator: ", ")
                             + ". A teacher must have learned from this run's training images only, normalized the same way, "

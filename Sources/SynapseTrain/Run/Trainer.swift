@@ -57,7 +57,7 @@ public final class Trainer {
     /// The data, already normalized and split.
     public let data: TrainingData
     /// The distillation teachers' predictions for the training images (`train.distillation`),
-    /// computed when `run` starts; nil without distillation.
+    /// computed by `loadTeachers`; nil without distillation.
     private(set) var teacherPredictions: TeacherPredictions?
     /// Set by SIGTERM / SIGUSR1 (or by a test).
     public let stopSignal: StopSignal
