@@ -38,12 +38,18 @@ import SynapseTestSupport
     }
 
     /// Geometries covering stride, padding and dilation in both dimensions, several channels.
+    /// The first three and the last two are stride-1 same-width ones (the masked-run path).
     let geometries: [ConvGeometry] = [
+        ConvGeometry(channels: 3, height: 9, width: 9, kernel: 5, padding: 2),
+        ConvGeometry(channels: 1, height: 8, width: 5, kernel: Size2D(3, 5), padding: Size2D(0, 2)),
+        ConvGeometry(channels: 2, height: 7, width: 7, kernel: 3, padding: 2, dilation: 2),
         ConvGeometry(channels: 2, height: 7, width: 5, kernel: 3, padding: 1),
         ConvGeometry(channels: 3, height: 6, width: 9, kernel: [3, 2], stride: 2, padding: [2, 1], dilation: [1, 2]),
         ConvGeometry(channels: 1, height: 5, width: 5, kernel: 5, padding: 2, dilation: 2),
         ConvGeometry(channels: 2, height: 4, width: 7, kernel: 1, stride: [2, 3]),
         ConvGeometry(channels: 1, height: 3, width: 3, kernel: 3, stride: 2, padding: 2),
+        ConvGeometry(channels: 2, height: 4, width: 3, kernel: 1),
+        ConvGeometry(channels: 2, height: 6, width: 1, kernel: 3, padding: 1),
     ]
 
     @Test func columnsFollowTheIndexDefinition() {
@@ -85,7 +91,7 @@ import SynapseTestSupport
 
     @Test func col2imAccumulates() {
         // Folding into a non-zero image adds: the result is the old image plus the fold.
-        let g = geometries[1]
+        let g = geometries[4]
         let c = randomTensor([g.patchSize, g.outputPixels], seed: 400)
         let fresh = Tensor.zeros([g.channels, g.height, g.width])
         col2im(c.pointer, geometry: g, addingInto: fresh.pointer)
@@ -94,23 +100,50 @@ import SynapseTestSupport
         expectClose(onto.scalars, zip(base.scalars, fresh.scalars).map { $0 + $1 })
     }
 
-    @Test func scratchCol2imEqualsCol2im() {
-        // The one-run fold of stride-1 "same" convolutions must add exactly what the
+    @Test func fastCol2imEqualsCol2im() {
+        // The one-run fold of stride-1 same-width convolutions must add exactly what the
         // row-by-row fold adds (same additions in the same order per pixel: bit-equal), and
-        // every other geometry must take the row-by-row path.
-        let sameGeometries = [ConvGeometry(channels: 2, height: 7, width: 6, kernel: 3, padding: 1),
-                              ConvGeometry(channels: 3, height: 9, width: 9, kernel: 5, padding: 2),
-                              ConvGeometry(channels: 1, height: 8, width: 5, kernel: Size2D(3, 5), padding: Size2D(1, 2)),
-                              ConvGeometry(channels: 2, height: 7, width: 7, kernel: 3, padding: 2, dilation: 2)]
-        for (k, g) in (sameGeometries + geometries).enumerated() {
+        // leave the columns as they were; other geometries take the row-by-row path.
+        for (k, g) in geometries.enumerated() {
             let c = randomTensor([g.patchSize, g.outputPixels], seed: UInt64(500 + k))
             let base = randomTensor([g.channels, g.height, g.width], seed: UInt64(600 + k))
-            let expected = base.copy(), actual = base.copy()
+            let expected = base.copy(), actual = base.copy(), before = c.scalars
             col2im(c.pointer, geometry: g, addingInto: expected.pointer)
-            let scratch = c.copy()
-            col2im(overwritingPaddingOf: scratch.pointer, geometry: g, addingInto: actual.pointer)
+            col2imFast(c.pointer, geometry: g, addingInto: actual.pointer)
             #expect(actual.scalars == expected.scalars, "geometry \(k): \(g)")
+            #expect(c.scalars == before, "geometry \(k): the columns must not change")
         }
+    }
+
+    @Test func paddingNeverLeaksIntoTheColumnsOrTheFold() {
+        // An image of NaN next to the real pixels (the floats before and after the plane) must
+        // not reach the columns, and NaN columns at padded taps must not reach the image.
+        let g = ConvGeometry(channels: 2, height: 5, width: 4, kernel: 3, padding: 1)
+        let image = Tensor(shape: [g.imageSize + 8], repeating: .nan)
+        for k in 0..<g.imageSize { image.pointer[4 + k] = Float(k) }
+        let cols = Tensor(shape: [g.patchSize, g.outputPixels], repeating: .nan)
+        im2col(image.pointer + 4, geometry: g, columns: cols.pointer)
+        let leaked = cols.scalars.contains { $0.isNaN }
+        #expect(!leaked)
+        // Taps on padding: (i, j) with oh + i − 1 or ow + j − 1 outside the image. Put NaN there.
+        let grad = Tensor(shape: [g.patchSize, g.outputPixels], repeating: 1)
+        for row in 0..<g.patchSize {
+            let i = (row / 3) % 3, j = row % 3
+            for oh in 0..<5 {
+                for ow in 0..<4 where !(0..<5).contains(oh + i - 1) || !(0..<4).contains(ow + j - 1) {
+                    grad.pointer[row * g.outputPixels + oh * 4 + ow] = .nan
+                }
+            }
+        }
+        let folded = Tensor.zeros([g.channels, g.height, g.width])
+        col2imFast(grad.pointer, geometry: g, addingInto: folded.pointer)
+        // Each pixel is read by as many taps as fit: 9 inside, 6 on an edge, 4 in a corner.
+        let expected: [Float] = (0..<2).flatMap { _ in
+            (0..<5).flatMap { h in (0..<4).map { w in
+                Float(((h == 0 || h == 4) ? 2 : 3) * ((w == 0 || w == 3) ? 2 : 3))
+            } }
+        }
+        #expect(folded.scalars == expected)
     }
 
     @Test func geometrySizes() {

@@ -127,7 +127,7 @@ func conv2dBackward(dy: Tensor, x: Tensor, weight: Tensor, bias: Tensor?, geomet
                 // dcolumns [K, P] = weightᵀ [K, Cout] · dy[n] [Cout, P], folded onto dx[n]
                 BLAS.gemm(transA: true, transB: false, m: K, n: P, k: Cout,
                           a: weight.pointer, lda: K, b: dyn, ldb: P, beta: 0, c: dColumns.pointer, ldc: P)
-                col2im(overwritingPaddingOf: dColumns.pointer, geometry: g, addingInto: dxn)
+                col2imFast(dColumns.pointer, geometry: g, addingInto: dxn)
             } else {   // 1×1 kernel: dx[n] [Cin, H·W] += weightᵀ · dy[n]
                 BLAS.gemm(transA: true, transB: false, m: K, n: P, k: Cout,
                           a: weight.pointer, lda: K, b: dyn, ldb: P, beta: 1, c: dxn, ldc: P)
