@@ -8,7 +8,7 @@ struct CLIHelpTests {
     @Test func rootHelpListsTheSubcommandsAndExitStatuses() throws {
         let result = try SynapseCLI.run(["--help"])
         #expect(result.status == 0, "\(result.report)")
-        for text in ["USAGE: synapse <subcommand>", "train", "eval", "bench", "Exit status", "75", "SIGUSR1"] {
+        for text in ["USAGE: synapse <subcommand>", "train", "eval", "bench", "plot", "Exit status", "75", "SIGUSR1"] {
             #expect(result.stdout.contains(text), "'\(text)' missing from\n\(result.report)")
         }
     }
@@ -26,6 +26,14 @@ struct CLIHelpTests {
         let result = try SynapseCLI.run(["eval", "--help"])
         #expect(result.status == 0, "\(result.report)")
         for text in ["USAGE: synapse eval <checkpoint>", "--split", "--data-path"] {
+            #expect(result.stdout.contains(text), "'\(text)' missing from\n\(result.report)")
+        }
+    }
+
+    @Test func plotHelpListsEveryOption() throws {
+        let result = try SynapseCLI.run(["plot", "--help"])
+        #expect(result.status == 0, "\(result.report)")
+        for text in ["USAGE: synapse plot <run-directories> ...", "--output", "curves.svg", "dashed"] {
             #expect(result.stdout.contains(text), "'\(text)' missing from\n\(result.report)")
         }
     }
