@@ -49,26 +49,11 @@ struct CLICheckpointErrorTests {
         expectUserError(result, mentions: ["/nonexistent/checkpoints/latest"])
     }
 
-    /// A copy of the short run's checkpoints/ in a fresh run directory, with one byte of
-    /// `file` in the final checkpoint flipped.
-    private func corruptedCopy(of file: String, in dir: TestDirectory) throws -> (runDir: String, checkpoint: String) {
-        let run = try ShortRun.finished()
-        let runDir = dir.file("run")
-        try FileManager.default.createDirectory(atPath: runDir, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(atPath: run.directory + "/checkpoints", toPath: runDir + "/checkpoints")
-        let checkpoint = runDir + "/checkpoints/" + CheckpointStore.directoryName(step: ShortRun.steps)
-        let url = URL(fileURLWithPath: checkpoint + "/" + file)
-        var bytes = [UInt8](try Data(contentsOf: url))
-        bytes[bytes.count / 2] ^= 0x10   // a flipped bit in the middle of the tensor data
-        try Data(bytes).write(to: url)
-        return (runDir, checkpoint)
-    }
-
     @Test(.enabled(if: SynapseCLI.hasFashionMNIST, "Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist)"))
     func evalOfACorruptCheckpointReportsTheChecksum() throws {
         let dir = try TestDirectory("eval-corrupt")
         defer { dir.remove() }
-        let (runDir, checkpoint) = try corruptedCopy(of: "model.safetensors", in: dir)
+        let (runDir, checkpoint) = try corruptedCopyOfShortRun(of: "model.safetensors", in: dir)
         let result = try SynapseCLI.run(["eval", runDir + "/checkpoints/latest"])
         expectUserError(result, mentions: [checkpoint, "model.safetensors", "checksum", "corrupt"])
         #expect(result.stdout.isEmpty, "no score is printed for a corrupt checkpoint\n\(result.report)")
@@ -81,7 +66,7 @@ struct CLICheckpointErrorTests {
     func resumeOfACorruptCheckpointTouchesNothing() throws {
         let dir = try TestDirectory("resume-corrupt")
         defer { dir.remove() }
-        let (runDir, checkpoint) = try corruptedCopy(of: "optimizer.safetensors", in: dir)
+        let (runDir, checkpoint) = try corruptedCopyOfShortRun(of: "optimizer.safetensors", in: dir)
         let result = try SynapseCLI.run(["train", SynapseCLI.fashionConfig, "--run-dir", runDir, "--resume", "auto"]
                                         + SynapseCLI.subset + ShortRun.overrides)
         expectUserError(result, mentions: [checkpoint, "optimizer.safetensors", "checksum"])
@@ -100,7 +85,7 @@ struct CLICheckpointErrorTests {
         // A save interrupted before state.json (written last) was renamed into place.
         let dir = try TestDirectory("eval-torn")
         defer { dir.remove() }
-        let (_, checkpoint) = try corruptedCopy(of: "progress.json", in: dir)
+        let (_, checkpoint) = try corruptedCopyOfShortRun(of: "progress.json", in: dir)
         try FileManager.default.removeItem(atPath: checkpoint + "/state.json")
         let result = try SynapseCLI.run(["eval", checkpoint])
         expectUserError(result, mentions: [checkpoint, "state.json"])

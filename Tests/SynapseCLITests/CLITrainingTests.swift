@@ -173,3 +173,19 @@ struct CLITrainingTests {
         #expect(eval.stdout.contains("(1000 samples"), "\(eval.report)")
     }
 }
+
+/// A copy of the short run's checkpoints/ in a fresh run directory `dir/run`, with one bit of
+/// `file` flipped in the checkpoint of `step` (the final one unless given).
+func corruptedCopyOfShortRun(of file: String, in dir: TestDirectory,
+                             step: Int = ShortRun.steps) throws -> (runDir: String, checkpoint: String) {
+    let run = try ShortRun.finished()
+    let runDir = dir.file("run")
+    try FileManager.default.createDirectory(atPath: runDir, withIntermediateDirectories: true)
+    try FileManager.default.copyItem(atPath: run.directory + "/checkpoints", toPath: runDir + "/checkpoints")
+    let checkpoint = runDir + "/checkpoints/" + CheckpointStore.directoryName(step: step)
+    let url = URL(fileURLWithPath: checkpoint + "/" + file)
+    var bytes = [UInt8](try Data(contentsOf: url))
+    bytes[bytes.count / 2] ^= 0x10   // a flipped bit in the middle of the tensor data
+    try Data(bytes).write(to: url)
+    return (runDir, checkpoint)
+}

@@ -125,8 +125,7 @@ public enum Benchmark {
         let convLayers = ConvLayerBenchmark.run(model: o.model, batch: perRank)
         var comms = [trainer.communicationSeconds, trainer.skewSeconds]
         try comms.withUnsafeMutableBufferPointer { try comm.allReduce($0, op: .max) }
-        return Report(model: o.model.kind == .cnn ? "cnn conv \(o.model.conv)\(o.model.convsPerBlock > 1 ? "×\(o.model.convsPerBlock)" : "") k\(o.model.kernelSize)\(o.model.batchNorm ? " bn" : "") fc \(o.model.hidden)"
-                                                    : "mlp 784-\(o.model.hidden.map(String.init).joined(separator: "-"))-10",
+        return Report(model: o.model.summary(),
                       parameters: trainer.model.parameterCount, ranks: comm.size, perRankBatch: perRank, globalBatch: perRank * comm.size, steps: o.steps,
                       seconds: elapsed[0], samplesPerSec: Double(o.steps * perRank * comm.size) / elapsed[0],
                       medianStepMs: stepTimes[stepTimes.count / 2] * 1000,
