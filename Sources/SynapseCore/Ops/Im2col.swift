@@ -165,7 +165,7 @@ private func withColumnMasks<R>(_ g: ConvGeometry, _ body: (UnsafePointer<UInt32
 /// entries [first, first + count) in the row, reading input plane c from `first + shift`.
 /// Everything before and after it comes from the padding rows above and below.
 @inline(__always)
-private func sameSizeRun(_ g: ConvGeometry, i: Int, j: Int) -> (first: Int, count: Int, shift: Int) {
+private func sameWidthRun(_ g: ConvGeometry, i: Int, j: Int) -> (first: Int, count: Int, shift: Int) {
     let W = g.width
     let rowOffset = i * g.dilation.height - g.padding.height
     let colOffset = j * g.dilation.width - g.padding.width
@@ -177,23 +177,33 @@ private func sameSizeRun(_ g: ConvGeometry, i: Int, j: Int) -> (first: Int, coun
     return (first, end - first, rowOffset * W + colOffset)
 }
 
+/// Calls `body` for every row of a stride-1 same-width convolution's column matrix, in
+/// order: the row index (c·kH + i)·kW + j, the channel c, the kernel column j (which mask
+/// applies) and the row's valid run (`sameWidthRun`).
+@inline(__always)
+private func forEachSameWidthRow(_ g: ConvGeometry,
+                                 _ body: (_ row: Int, _ channel: Int, _ j: Int, _ run: (first: Int, count: Int, shift: Int)) -> Void) {
+    var row = 0
+    for c in 0..<g.channels {
+        for i in 0..<g.kernel.height {
+            for j in 0..<g.kernel.width {
+                body(row, c, j, sameWidthRun(g, i: i, j: j))
+                row += 1
+            }
+        }
+    }
+}
+
 /// `im2col` of a stride-1 same-width convolution: per row, zeros, one masked run, zeros.
 private func sameWidthIm2col(_ image: UnsafePointer<Float>, geometry g: ConvGeometry,
                              masks: UnsafePointer<UInt32>, columns: UnsafeMutablePointer<Float>) {
     let plane = g.outputPixels
-    var row = columns
-    for c in 0..<g.channels {
-        let src = image + c * g.height * g.width
-        for i in 0..<g.kernel.height {
-            for j in 0..<g.kernel.width {
-                let (first, count, shift) = sameSizeRun(g, i: i, j: j)
-                row.update(repeating: 0, count: first)
-                let dst = row + first, from = src + first + shift, m = masks + j * plane + first
-                for k in 0..<count { dst[k] = Float(bitPattern: from[k].bitPattern & m[k]) }
-                (row + first + count).update(repeating: 0, count: plane - first - count)
-                row += plane
-            }
-        }
+    forEachSameWidthRow(g) { row, c, j, run in
+        let dst = columns + row * plane, src = image + c * g.height * g.width + run.shift
+        let m = masks + j * plane
+        dst.update(repeating: 0, count: run.first)
+        for k in run.first..<(run.first + run.count) { dst[k] = Float(bitPattern: src[k].bitPattern & m[k]) }
+        (dst + run.first + run.count).update(repeating: 0, count: plane - run.first - run.count)
     }
 }
 
@@ -238,24 +248,17 @@ public func col2im(_ columns: UnsafePointer<Float>, geometry g: ConvGeometry,
 ///
 /// - Shape: columns [C·kH·kW, Hout·Wout] → image [C, H, W] (accumulated into).
 public func col2imFast(_ columns: UnsafePointer<Float>, geometry g: ConvGeometry,
-                           addingInto image: UnsafeMutablePointer<Float>) {
+                       addingInto image: UnsafeMutablePointer<Float>) {
     guard g.isStrideOneSameWidth else {
         col2im(columns, geometry: g, addingInto: image)
         return
     }
     let plane = g.outputPixels
     withColumnMasks(g) { masks in
-        var row = columns
-        for c in 0..<g.channels {
-            let dst = image + c * g.height * g.width
-            for i in 0..<g.kernel.height {
-                for j in 0..<g.kernel.width {
-                    let (first, count, shift) = sameSizeRun(g, i: i, j: j)
-                    let from = row + first, to = dst + first + shift, m = masks + j * plane + first
-                    for k in 0..<count { to[k] += Float(bitPattern: from[k].bitPattern & m[k]) }
-                    row += plane
-                }
-            }
+        forEachSameWidthRow(g) { row, c, j, run in
+            let src = columns + row * plane, dst = image + c * g.height * g.width + run.shift
+            let m = masks + j * plane
+            for k in run.first..<(run.first + run.count) { dst[k] += Float(bitPattern: src[k].bitPattern & m[k]) }
         }
     }
 }
