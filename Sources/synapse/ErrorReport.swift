@@ -12,9 +12,7 @@ enum ErrorReport {
     /// Prints the error and returns the exit status: 2 for bad input, 1 for failures.
     /// Errors that every rank shares are printed by rank 0 only (see `agreeOnSuccess`).
     static func report(_ error: Error) -> Int32 {
-        if let silent = error as? SilentStop {
-            return silent.underlying.map(status(for:)) ?? ExitStatus.failure.rawValue
-        }
+        if error is SilentStop { return ExitStatus.of(error).rawValue }
         let rank = Runtime.rankIfStarted
         let text = String(describing: error)   // the description of our errors
         FileHandle.standardError.write(Data(("error: " + (rank > 0 ? "rank \(rank): " : "") + text + "\n").utf8))
@@ -28,8 +26,5 @@ enum ErrorReport {
         error is SilentStop || error is TrainingFailure || error is any UserFacingError || error is AgreedFailure
     }
 
-    static func status(for error: Error) -> Int32 {
-        if let agreed = error as? AgreedFailure { return status(for: agreed.underlying) }
-        return error is any UserFacingError ? ExitStatus.userError.rawValue : ExitStatus.failure.rawValue
-    }
+    static func status(for error: Error) -> Int32 { ExitStatus.of(error).rawValue }
 }

@@ -89,23 +89,32 @@ extension DistributedSync {
     /// So that a failure every rank shares (a bad config) is printed once, not N times: rank 0
     /// reports its own error, or names the failed ranks; another rank reports its error only
     /// when rank 0 did not fail, and otherwise stops silently (`SilentStop`).
+    ///
+    /// Every rank leaves with the SAME exit status, the one of rank 0's error if it failed,
+    /// else of the lowest failed rank's (2 for bad input, 1 otherwise): mpirun reports the
+    /// status of whichever rank exits first, so differing statuses would make it a race.
     public func agreeOnSuccess<T>(_ what: String, _ body: () throws -> T) throws -> T {
         var result: Result<T, Error>
         do { result = .success(try body()) } catch { result = .failure(error) }
-        var slots = [Double](repeating: 0, count: comm.size)
-        if case .failure = result { slots[comm.rank] = 1 }
+        var slots = [Double](repeating: 0, count: comm.size)   // each rank's exit status, 0 = success
+        if case .failure(let error) = result { slots[comm.rank] = Double(ExitStatus.of(error).rawValue) }
         let all = comm.size > 1 ? try comm.allReduce(slots, op: .max) : slots
         let failed = all.indices.filter { all[$0] > 0 }
+        guard let first = failed.first else {
+            if case .success(let value) = result { return value }
+            preconditionFailure("agreeOnSuccess: this rank failed but its slot says success")
+        }
+        let status = Int32(all[first])
         switch result {
         case .failure(let error):
-            if comm.rank != 0 && failed.contains(0) { throw SilentStop(underlying: error) }
-            throw AgreedFailure(underlying: error)
-        case .success(let value):
-            guard !failed.isEmpty else { return value }
+            if comm.rank != 0 && failed.contains(0) { throw SilentStop(underlying: error, status: status) }
+            throw AgreedFailure(underlying: error, status: status)
+        case .success:
             if comm.rank == 0 {
-                throw TrainingFailure("\(what) failed on rank(s) \(failed.map(String.init).joined(separator: ", ")) (see the message above); all ranks stopped")
+                throw AgreedFailure(underlying: TrainingFailure("\(what) failed on rank(s) \(failed.map(String.init).joined(separator: ", ")) (see the message above); all ranks stopped"),
+                                    status: status)
             }
-            throw SilentStop(underlying: nil)
+            throw SilentStop(underlying: nil, status: status)
         }
     }
 }
@@ -114,20 +123,25 @@ extension DistributedSync {
     /// An error that every rank has agreed on (same step, same all-reduced flags): rank 0
     /// reports it, the others stop silently with the same exit status.
     public func agreed(_ error: Error) -> Error {
-        comm.rank == 0 ? error : SilentStop(underlying: error)
+        comm.rank == 0 ? error : SilentStop(underlying: error, status: ExitStatus.of(error).rawValue)
     }
 }
 
 /// An error every rank knows about (it went through `agreeOnSuccess`), so all ranks can
-/// leave normally (MPI finalized, no abort). Prints and exits like the error it wraps.
+/// leave normally (MPI finalized, no abort). Prints like the error it wraps, and exits with
+/// the status all ranks agreed on.
 public struct AgreedFailure: Error, CustomStringConvertible {
     /// The error this rank saw.
     public let underlying: any Error
+    /// The exit status every rank leaves with.
+    public let status: Int32
     public var description: String { String(describing: underlying) }
 }
 
 /// Stops this rank without printing: another rank reports the problem.
 public struct SilentStop: Error {
-    /// This rank's own error, if it had one (for the exit status).
+    /// This rank's own error, if it had one.
     public let underlying: (any Error)?
+    /// The exit status every rank leaves with.
+    public let status: Int32
 }

@@ -13,6 +13,16 @@ public enum ExitStatus: Int32, Sendable {
     case stoppedCheckpointSaved = 75
 }
 
+extension ExitStatus {
+    /// The status a process ends with after `error`: the agreed one for errors that went
+    /// through `agreeOnSuccess`, 2 for bad input (`UserFacingError`), 1 for anything else.
+    public static func of(_ error: any Error) -> ExitStatus {
+        if let agreed = error as? AgreedFailure { return ExitStatus(rawValue: agreed.status) ?? .failure }
+        if let silent = error as? SilentStop { return ExitStatus(rawValue: silent.status) ?? .failure }
+        return error is any UserFacingError ? .userError : .failure
+    }
+}
+
 /// An error the user can fix (bad config, missing data, bad arguments). Exits with status 2.
 public struct UserError: UserFacingError, Sendable {
     /// What is wrong, where, and how to fix it.
