@@ -42,6 +42,13 @@ public class BatchNorm: Module {
     /// running statistics and `num_batches_tracked` as they are: for a second forward pass over
     /// a batch already counted (sharpness-aware minimization's perturbed pass). Default false.
     public var freezesRunningStatistics = false
+    /// When true the layer computes as in evaluation mode whatever the model's mode: it
+    /// normalizes with its running statistics and never changes them, so it is a fixed
+    /// per-channel affine map (Keras's `BatchNormalization` with `trainable = False`, detectron2's
+    /// `FrozenBatchNorm2d`). For layers whose γ and β are frozen in fine-tuning; set it with
+    /// `fixFrozenBatchNormLayers()`. A layer without running statistics has only the batch's to
+    /// use and ignores it. Default false.
+    public var isFrozen = false
     private let inputRanks: Set<Int>
     private let layerName: String
 
@@ -78,17 +85,18 @@ public class BatchNorm: Module {
         precondition(inputRanks.contains(x.rank) && x.shape[1] == featureCount,
                      "\(layerName)(featureCount: \(featureCount)): input \(x.shape) should be \(expectedShape)")
         var factor: Float = 0
-        let updatesRunning = isTraining && !freezesRunningStatistics
+        let training = isTraining && !(isFrozen && runningMean != nil)
+        let updatesRunning = training && !freezesRunningStatistics
         if updatesRunning, let tracked = numBatchesTracked {
             tracked.pointer[0] += 1
             factor = momentum ?? 1 / tracked.pointer[0]
         }
-        // Frozen training mode: batch statistics, running ones untouched (passed as absent).
-        let usesRunning = updatesRunning || !isTraining
+        // Training mode with frozen statistics: batch statistics, running ones untouched (passed as absent).
+        let usesRunning = updatesRunning || !training
         return batchNorm(x, runningMean: usesRunning ? runningMean : nil, runningVar: usesRunning ? runningVar : nil,
                          weight: weight, bias: bias,
-                         training: isTraining || runningMean == nil, momentum: factor, eps: eps,
-                         reducer: isTraining ? statisticsReducer : nil)
+                         training: training || runningMean == nil, momentum: factor, eps: eps,
+                         reducer: training ? statisticsReducer : nil)
     }
 
     private var expectedShape: String {
@@ -134,6 +142,22 @@ extension Module {
         if let bn = self as? BatchNorm { bn.freezesRunningStatistics = frozen; changed += 1 }
         for (_, child) in children { changed += child.freezeBatchNormStatistics(frozen) }
         return changed
+    }
+
+    /// Sets `isFrozen` on every batch-norm layer in this module and its descendants whose
+    /// parameters are all frozen (`freeze(prefix:)`), and clears it on the others, so a frozen
+    /// layer keeps its running statistics as well as its γ and β. Layers without parameters
+    /// (`affine: false`) are left as they are. Returns the number of frozen layers.
+    @discardableResult
+    public func fixFrozenBatchNormLayers() -> Int {
+        var frozen = 0
+        if let bn = self as? BatchNorm {
+            let parameters = bn.namedParameters()
+            if !parameters.isEmpty { bn.isFrozen = parameters.allSatisfy { !$0.tensor.requiresGrad } }
+            if bn.isFrozen { frozen += 1 }
+        }
+        for (_, child) in children { frozen += child.fixFrozenBatchNormLayers() }
+        return frozen
     }
 
     /// Makes every batch-norm layer in this module and its descendants synchronized through

@@ -18,7 +18,8 @@ import SynapseCore
 /// averaged weights come with statistics that match them.
 ///
 /// Every rank holds the same live parameters (rule 3 of DESIGN.md), so every rank computes the
-/// same average with no communication.
+/// same average with no communication. A value that does not move (a frozen parameter) keeps an
+/// average equal to it, exactly.
 public final class ExponentialMovingAverage {
     /// The target decay, in (0, 1).
     public let decay: Float
@@ -64,11 +65,17 @@ public final class ExponentialMovingAverage {
         updates += 1
     }
 
-    /// average = d · average + (1 − d) · live, elementwise.
+    /// average = d · average + (1 − d) · live, elementwise. Where the average already equals the
+    /// live value it stays as it is: in Float, d·a + (1 − d)·a lands one ulp away from a for
+    /// about one value in 3,500, and a value that never changes (a frozen parameter, a frozen batch
+    /// norm layer's statistics) must keep its average bit for bit.
     private static func blend(_ average: inout [Float], toward live: UnsafeBufferPointer<Float>, keeping d: Float) {
         let e = 1 - d
         average.withUnsafeMutableBufferPointer { a in
-            for i in 0..<a.count { a[i] = d * a[i] + e * live[i] }
+            for i in 0..<a.count {
+                let l = live[i]
+                a[i] = a[i] == l ? l : d * a[i] + e * l
+            }
         }
     }
 

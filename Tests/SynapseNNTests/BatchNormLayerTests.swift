@@ -125,4 +125,35 @@ import SynapseTestSupport
         _ = net(x)
         #expect(bn.numBatchesTracked!.item() == 3)
     }
+
+    @Test func aLayerWithFrozenParametersComputesAsInEvaluation() {
+        var rng = RandomGenerator(seed: 418)
+        let bn = BatchNorm2d(featureCount: 2), other = BatchNorm2d(featureCount: 2)
+        let net = Sequential(named: [("conv", Conv2d(inChannels: 1, outChannels: 2, kernelSize: 3, rng: &rng)),
+                                     ("bn", bn), ("block", Sequential(named: [("bn", other)]))])
+        let x = randomTensor([3, 1, 4, 4], seed: 419, low: -1, high: 2)
+        _ = net(x)   // running statistics away from their start
+        let statistics = net.namedBuffers().map(\.tensor.scalars)
+        net.eval()
+        let evaluated = net(x).scalars
+        net.train()
+
+        net.freeze(prefix: "bn.weight")
+        #expect(net.fixFrozenBatchNormLayers() == 0, "β still trains: the layer keeps training mode")
+        net.freeze(prefix: "bn")
+        #expect(net.fixFrozenBatchNormLayers() == 1 && bn.isFrozen && !other.isFrozen)
+        net.freeze(prefix: "block.bn")
+        #expect(net.fixFrozenBatchNormLayers() == 2, "reaches the nested layer")
+        let y = net(x)
+        #expect(y.scalars == evaluated, "training mode, yet the running statistics normalize the frozen layers")
+        #expect(net.namedBuffers().map(\.tensor.scalars) == statistics, "and stay as they are")
+        // Backward still reaches the conv layer through the fixed affine maps.
+        sum(y).backward()
+        #expect(net.namedParameters()[0].tensor.grad!.scalars.contains { $0 != 0 })
+
+        net.unfreeze(prefix: "bn")
+        #expect(net.fixFrozenBatchNormLayers() == 1 && !bn.isFrozen && other.isFrozen)
+        _ = net(x)
+        #expect(bn.numBatchesTracked!.item() == 2)
+    }
 }

@@ -92,6 +92,15 @@ private func expectConfigError(_ yaml: String, overrides: [String] = [], kind: C
                           contains: ["did you mean 'train.early_stopping.patience'?"])
         expectConfigError("optimizer: {learning_rate: 0.1}\n", kind: .unknownKey, key: "optimizer.learning_rate",
                           contains: ["valid keys in 'optimizer': name, lr, momentum"])
+        expectConfigError("model: {init_form: runs/a}\n", kind: .unknownKey, key: "model.init_form",
+                          contains: ["did you mean 'model.init_from'?"])
+    }
+
+    @Test func fineTuningKeysInTheWrongSectionPointToTheirs() {
+        expectConfigError("model: {freeze: [fc1]}\n", kind: .unknownKey, key: "model.freeze",
+                          contains: ["'freeze' belongs in 'train': write it as 'train.freeze'"])
+        expectConfigError("train: {init_from: runs/a}\n", kind: .unknownKey, key: "train.init_from",
+                          contains: ["'init_from' belongs in 'model'"])
     }
 
     @Test func misplacedKeyPointsToItsSection() {
@@ -188,6 +197,10 @@ private func expectConfigError(_ yaml: String, overrides: [String] = [], kind: C
         ("train: {early_stopping: {patience: 3}}\ndata: {validation_size: 0}",
          "train.early_stopping.patience", "validation_size"),
         ("name: a/b", "name", "run directory"),
+        ("model: {init_skip: [fc3]}", "model.init_skip", "init_from is not set"),
+        ("model: {init_from: runs/a, init_skip: ['']}", "model.init_skip[0]", "not a layer or parameter name"),
+        ("train: {freeze: [fc1, 'fc2.']}", "train.freeze[1]", "e.g. conv1 or fc2.weight"),
+        ("train: {freeze: ['fc1 ']}", "train.freeze[0]", "not a layer or parameter name"),
     ])
     func outOfRange(yaml: String, key: String, fragment: String) {
         expectConfigError(yaml, kind: .invalidValue, key: key, contains: [fragment])

@@ -31,6 +31,15 @@ import Testing
         #expect(try load("model.hidden=[ 32 ]").model.hidden == [32])
     }
 
+    @Test func fineTuningKeysFromTheCommandLine() throws {
+        let config = try load("model.init_from=runs/pretrained/checkpoints/step-00000900", "model.init_skip=[fc2]",
+                              "train.freeze=[fc1]")
+        #expect(config.model.initFrom == "runs/pretrained/checkpoints/step-00000900")
+        #expect(config.model.initSkip == ["fc2"] && config.train.freeze == ["fc1"])
+        #expect(try load("train.freeze=[]").train.freeze.isEmpty)
+        #expect(throws: ConfigError.self) { try load("train.freeze=fc1") }   // a list, not one name
+    }
+
     @Test func nestedKeysCreateMissingSections() throws {
         let config = try load("train.early_stopping.patience=4", "train.early_stopping.metric=val_accuracy")
         #expect(config.train.earlyStopping.patience == 4)

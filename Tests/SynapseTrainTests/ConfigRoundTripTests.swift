@@ -85,6 +85,28 @@ import Testing
         #expect(Config().train.distillation == DistillationConfig() && !Config().train.distillation.isEnabled)
     }
 
+    @Test func fineTuningKeysSurviveResolvedYAML() throws {
+        let config = try ConfigLoader.parse(yaml: """
+            name: fine-tune
+            model: { hidden: [256, 64], init_from: runs/fashion-mlp/checkpoints/latest, init_skip: [fc3, fc2.bias] }
+            train: { freeze: [fc1] }
+            """)
+        #expect(config.model.initFrom == "runs/fashion-mlp/checkpoints/latest" && config.model.startsFromPretrainedWeights)
+        #expect(config.model.initSkip == ["fc3", "fc2.bias"] && config.train.freeze == ["fc1"])
+        let yaml = config.resolvedYAML()
+        #expect(try ConfigLoader.parse(yaml: yaml, source: "resolved.yaml") == config)
+        // The source stays in the resolved config (and so in the hash a resume compares).
+        var elsewhere = config
+        elsewhere.model.initFrom = "runs/other"
+        #expect(elsewhere.hash != config.hash)
+        // Off by default, written out as an empty text and an empty list.
+        let defaults = Config().resolvedYAML()
+        #expect(defaults.contains("init_from: \"\"") && defaults.contains("init_skip: []") && defaults.contains("freeze: []"),
+                "\(defaults)")
+        #expect(!Config().model.startsFromPretrainedWeights)
+        #expect(try ConfigLoader.parse(yaml: "model: { init_from: }").model.initFrom == "", "an empty value is the default")
+    }
+
     @Test func resolvedYAMLListsEveryKeyWithReadableNumbers() throws {
         let yaml = Config().resolvedYAML()
         for key in ["name:", "kind: mlp", "hidden: [256, 128]", "init: default", "validation_size: 5000",

@@ -34,12 +34,15 @@ enum TrainerFixture {
 extension TrainerFixture {
     /// Trains `config` (2 epochs of 30 steps) straight through, and again resumed from the
     /// first epoch's checkpoint in a fresh trainer: the weights must agree bit for bit, and
-    /// the validation and test results exactly.
-    static func expectExactResume(_ config: Config, name: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+    /// the validation and test results exactly. `beforeResume` runs between the two (to take
+    /// away what the resumed run must not need).
+    static func expectExactResume(_ config: Config, name: String, beforeResume: () throws -> Void = {},
+                                  sourceLocation: SourceLocation = #_sourceLocation) throws {
         let straightRun = try ScratchDirectory(name + "-straight"), resumedRun = try ScratchDirectory(name + "-resumed")
         defer { straightRun.remove(); resumedRun.remove() }
         let straight = try trainer(config, in: straightRun)
         let reference = try straight.run(resumeFrom: nil)
+        try beforeResume()
         let epochEnd = URL(fileURLWithPath: straightRun.path + "/checkpoints/step-00000030")
         let resumed = try trainer(config, in: resumedRun, data: straight.data)
         let summary = try resumed.run(resumeFrom: epochEnd)

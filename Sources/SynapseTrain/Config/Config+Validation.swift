@@ -36,3 +36,15 @@ func require(_ condition: Bool, _ path: ConfigKeyPath, _ message: @autoclosure (
         throw ConfigError(.invalidValue, at: path, "\(path): \(message())")
     }
 }
+
+/// Checks a list of parameter-name prefixes (`train.freeze`, `model.init_skip`): each must be a
+/// dotted name as in model.safetensors (`conv1`, `fc2.weight`). Whether it names a layer of the
+/// model is checked when the model is built (`ParameterNamePrefix`).
+func validateNamePrefixes(_ prefixes: [String], at path: ConfigKeyPath) throws(ConfigError) {
+    for (i, prefix) in prefixes.enumerated() {
+        let components = prefix.split(separator: ".", omittingEmptySubsequences: false)
+        try require(!prefix.isEmpty && components.allSatisfy { !$0.isEmpty && !$0.contains(where: \.isWhitespace) },
+                    path.appending(index: i),
+                    "'\(prefix)' is not a layer or parameter name; write names as in model.safetensors, e.g. conv1 or fc2.weight")
+    }
+}

@@ -2,10 +2,14 @@ import SynapseNN
 
 /// The network to build: the `model:` section.
 ///
-/// `kind` picks the architecture family. Only `mlp` exists so far: `hidden` lists the widths of
-/// the hidden layers; input and output widths come from the dataset (784 → … → 10 for
-/// (Fashion-)MNIST). A new family (`cnn`, ...) adds a `Kind` case, its own fields here, and a
-/// branch in `validate(at:)` that checks the fields that kind uses.
+/// `kind` picks the architecture family (`mlp`, `cnn`): `hidden` lists the widths of the hidden
+/// layers; input and output widths come from the dataset (784 → … → 10 for (Fashion-)MNIST). A
+/// new family adds a `Kind` case, its own fields here, and a branch in `validate(at:)` that
+/// checks the fields that kind uses.
+///
+/// `init_from` starts a new run from a trained model instead of random weights (transfer
+/// learning; see `PretrainedWeights` for which tensors are copied), and `init_skip` keeps
+/// chosen layers at their fresh initialization even where the checkpoint has them.
 public struct ModelConfig: Codable, Equatable, Sendable {
     /// Architecture family.
     public enum Kind: String, Codable, CaseIterable, Sendable {
@@ -58,6 +62,18 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     public var pool: Pool
     /// cnn: channel dropout (Dropout2d) after each conv block, in [0, 1) (`conv_dropout`). Default 0.
     public var convDropout: Float
+    /// A run directory, checkpoint directory or `checkpoints/latest` link written by `synapse
+    /// train` whose weights a NEW run starts from (`init_from`): every parameter and batch norm
+    /// buffer with the same name and shape is copied, the rest keep their fresh initialization.
+    /// A resumed run reads its own checkpoint instead. Default "" = random initialization only.
+    public var initFrom: String
+    /// Name prefixes (layers such as `fc3`, or single tensors such as `fc3.bias`) that keep their
+    /// fresh initialization although `init_from` has them, e.g. a classifier head to retrain
+    /// from scratch (`init_skip`). Default none.
+    public var initSkip: [String]
+
+    /// True when the run starts from a trained model (`init_from` is set).
+    public var startsFromPretrainedWeights: Bool { !initFrom.isEmpty }
 
     /// Pooling kind of the cnn blocks.
     public enum Pool: String, Codable, CaseIterable, Sendable {
@@ -71,7 +87,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     public init(kind: Kind = .mlp, hidden: [Int] = [256, 128], activation: Activation = .relu,
                 dropout: Float = 0, initializer: Initializer = .pytorchDefault, conv: [Int] = [32, 64],
                 kernelSize: Int = 3, convsPerBlock: Int = 1, batchNorm: Bool = false, syncBatchNorm: Bool = false, residualBlocks: Int = 0,
-                pool: Pool = .max, convDropout: Float = 0) {
+                pool: Pool = .max, convDropout: Float = 0, initFrom: String = "", initSkip: [String] = []) {
         self.kind = kind
         self.hidden = hidden
         self.activation = activation
@@ -85,6 +101,8 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         self.residualBlocks = residualBlocks
         self.pool = pool
         self.convDropout = convDropout
+        self.initFrom = initFrom
+        self.initSkip = initSkip
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
@@ -98,6 +116,8 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         case residualBlocks = "residual_blocks"
         case pool
         case convDropout = "conv_dropout"
+        case initFrom = "init_from"
+        case initSkip = "init_skip"
     }
 
     /// Decodes the section; absent keys take their defaults.
@@ -116,7 +136,9 @@ public struct ModelConfig: Codable, Equatable, Sendable {
                   syncBatchNorm: try c.decode(.syncBatchNorm, or: d.syncBatchNorm),
                   residualBlocks: try c.decode(.residualBlocks, or: d.residualBlocks),
                   pool: try c.decode(.pool, or: d.pool),
-                  convDropout: try c.decode(.convDropout, or: d.convDropout))
+                  convDropout: try c.decode(.convDropout, or: d.convDropout),
+                  initFrom: try c.decode(.initFrom, or: d.initFrom),
+                  initSkip: try c.decode(.initSkip, or: d.initSkip))
     }
 
     /// Checks value ranges; `path` is where this section sits (`model`).
@@ -143,5 +165,8 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         }
         try require(dropout >= 0 && dropout < 1, path.appending("dropout"),
                     "must be in [0, 1) (the probability of dropping a unit), got \(dropout); use 0 to turn dropout off")
+        try validateNamePrefixes(initSkip, at: path.appending("init_skip"))
+        try require(initSkip.isEmpty || startsFromPretrainedWeights, path.appending("init_skip"),
+                    "lists layers to keep out of init_from, but init_from is not set; set model.init_from or remove init_skip")
     }
 }

@@ -58,6 +58,13 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     /// Learn from trained teachers' softened predictions as well as from the labels
     /// (`distillation`). Default off.
     public var distillation: DistillationConfig
+    /// Name prefixes of the parameters that do not train (`freeze`): a layer (`conv1`, every
+    /// tensor under it) or one tensor (`fc1.bias`), whole dotted components only, as named in
+    /// model.safetensors. Frozen parameters keep their exact values: no gradient, no weight
+    /// decay, no momentum, no L1/L2 penalty, and the moving average keeps them too. A batch norm
+    /// layer whose parameters are all frozen also keeps its running statistics: it normalizes
+    /// with them even while the rest trains (see `LayerFreezing`). Default none.
+    public var freeze: [String]
 
     /// A train section; every argument defaults to the value documented on its property.
     public init(epochs: Int = 10, maxSteps: Int = 0, batchSize: Int = 64, seed: UInt64 = 42, threads: Int = 1,
@@ -65,7 +72,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
                 keepCheckpoints: Int = 3, evalBatchSize: Int = 1000, gradClipNorm: Float = 0,
                 earlyStopping: EarlyStoppingConfig = EarlyStoppingConfig(), schedule: ScheduleConfig = ScheduleConfig(),
                 emaDecay: Float = 0, samRho: Float = 0, samAdaptive: Bool = false,
-                distillation: DistillationConfig = DistillationConfig()) {
+                distillation: DistillationConfig = DistillationConfig(), freeze: [String] = []) {
         self.epochs = epochs
         self.maxSteps = maxSteps
         self.batchSize = batchSize
@@ -84,6 +91,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         self.samRho = samRho
         self.samAdaptive = samAdaptive
         self.distillation = distillation
+        self.freeze = freeze
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
@@ -103,6 +111,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         case samRho = "sam_rho"
         case samAdaptive = "sam_adaptive"
         case distillation
+        case freeze
     }
 
     /// Decodes the section; absent keys take their defaults.
@@ -126,7 +135,8 @@ public struct TrainConfig: Codable, Equatable, Sendable {
                   emaDecay: try c.decode(.emaDecay, or: d.emaDecay),
                   samRho: try c.decode(.samRho, or: d.samRho),
                   samAdaptive: try c.decode(.samAdaptive, or: d.samAdaptive),
-                  distillation: try c.decode(.distillation, or: d.distillation))
+                  distillation: try c.decode(.distillation, or: d.distillation),
+                  freeze: try c.decode(.freeze, or: d.freeze))
     }
 
     /// Checks value ranges; `path` is where this section sits (`train`).
@@ -162,6 +172,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         try distillation.validate(at: path.appending("distillation"))
         try require(!distillation.isEnabled || loss == .crossEntropy, path.appending("distillation").appending("teachers"),
                     "distillation adds to the cross-entropy loss, but loss is \(loss.rawValue); use loss: cross_entropy or remove distillation")
+        try validateNamePrefixes(freeze, at: path.appending("freeze"))
         try earlyStopping.validate(at: path.appending("early_stopping"))
         try schedule.validate(at: path.appending("schedule"))
     }

@@ -59,6 +59,10 @@ public final class Trainer {
     /// The distillation teachers' predictions for the training images (`train.distillation`),
     /// computed by `loadTeachers`; nil without distillation.
     private(set) var teacherPredictions: TeacherPredictions?
+    /// What `train.freeze` froze, or nil when every parameter trains.
+    let frozenLayers: LayerFreezing.Summary?
+    /// Whether `loadPretrainedWeights` has copied the weights of `model.init_from` already.
+    var pretrainedWeightsLoaded = false
     /// Set by SIGTERM / SIGUSR1 (or by a test).
     public let stopSignal: StopSignal
     /// Test aid only (`synapse train --inject-nan`): a rank that reports a NaN loss at a step.
@@ -97,6 +101,9 @@ public final class Trainer {
         self.model = try ModelFactory.build(config: config.model, inputShape: self.data.imageShape,
                                             outputSize: self.data.classCount, rng: &initRNG)
         self.arena = ParameterArena(parameters: model.namedParameters())
+        try ParameterNamePrefix.requireMatches(config.model.initSkip, key: "model.init_skip",
+                                               in: model.namedParameters().map(\.name) + model.namedBuffers().map(\.name))
+        self.frozenLayers = config.train.freeze.isEmpty ? nil : try LayerFreezing.apply(config.train.freeze, to: model)
         self.optimizer = try OptimizerFactory.make(config: config.optimizer, arena: arena)
         self.ema = config.train.emaDecay > 0
             ? ExponentialMovingAverage(decay: config.train.emaDecay, arena: arena, buffers: model.namedBuffers().map(\.tensor))
@@ -122,6 +129,7 @@ public final class Trainer {
             // Rank 0 loads; parameters, optimizer state and progress are broadcast.
             state = try io.restore(from: resume)
         } else {
+            try loadPretrainedWeights()   // a new run only: a resumed one has them in its checkpoint
             // Rule 2: identical start: rank 0's initial weights win.
             try sync.broadcastParameters(arena)
             ema?.restart()
@@ -142,6 +150,7 @@ public final class Trainer {
             console.print("training \(model.parameterCount) parameters on \(data.trainCount) samples "
                           + "(val \(data.valCount), test \(data.testCount)); \(comm.size) rank(s) × batch \(perRank) "
                           + "= global batch \(config.train.batchSize); \(totalSteps) steps")
+            if let frozenLayers { console.print(frozenLayers.description(ofTotal: model.parameterCount)) }
             if let ema {
                 console.print("validation and test score the moving average of the weights (ema_decay \(ema.decay))")
             }
@@ -150,7 +159,8 @@ public final class Trainer {
                               + "two forward and backward passes per step")
             }
         } else {
-            console.print("resumed at step \(state.step) (epoch \(state.epoch + 1), batch \(state.batchInEpoch)) of \(totalSteps)")
+            console.print("resumed at step \(state.step) (epoch \(state.epoch + 1), batch \(state.batchInEpoch)) of \(totalSteps)"
+                          + (config.model.startsFromPretrainedWeights ? "; model.init_from is not read again: the checkpoint holds the weights" : ""))
         }
 
         var interval = IntervalMeter()

@@ -48,7 +48,10 @@ public final class TrainingSession {
             try Trainer(config: config, comm: comm, runDirectory: runDir, stopSignal: stopSignal)
         }
         trainer.faultInjection = faultInjection
-        try trainer.loadTeachers()   // a bad teacher stops the run before the run directory is touched
+        // A bad init_from checkpoint or teacher stops the run before the run directory is touched.
+        // A resumed run takes its weights from its own checkpoint and never reads init_from.
+        if resumePoint == nil { try trainer.loadPretrainedWeights() }
+        try trainer.loadTeachers()
         try sync.agreeOnSuccess("preparing the run directory \(runDir.path)") {
             guard comm.isRoot else { return }
             try TrainingSession.prepareRunDirectory(runDir, config: config)
