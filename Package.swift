@@ -51,6 +51,12 @@ let package = Package(
                           path: "Examples/SingleNeuron"),
         .executableTarget(name: "QuickStart", dependencies: ["SynapseCore", "SynapseNN"],
                           path: "Examples/QuickStart"),
+        .executableTarget(name: "Backpropagation", dependencies: ["SynapseCore", "SynapseNN", "SynapseOptim"],
+                          path: "Examples/Backpropagation"),
+        .executableTarget(name: "Optimizers", dependencies: ["SynapseCore", "SynapseNN", "SynapseOptim", "SynapseData"],
+                          path: "Examples/Optimizers"),
+        .executableTarget(name: "Convolution", dependencies: ["SynapseCore", "SynapseNN", "SynapseOptim", "SynapseData"],
+                          path: "Examples/Convolution"),
 
         // MARK: - Tests
         .target(name: "SynapseTestSupport", dependencies: ["SynapseCore"],

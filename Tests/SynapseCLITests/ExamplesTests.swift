@@ -34,4 +34,176 @@ import SynapseTestSupport
         #expect(abs(probabilities[0] + probabilities[1] - 1) < 1e-5)
         #expect(result.stderr.isEmpty, "\(result.report)")
     }
+
+    @Test(.enabled(if: ProcessRunner.builtProduct(named: "Backpropagation") != nil, "Backpropagation is not built"))
+    func backpropagationByHandMatchesAutogradAndFiniteDifferences() throws {
+        let result = try ProcessRunner.run(try #require(ProcessRunner.builtProduct(named: "Backpropagation")), [])
+        #expect(result.status == 0, "\(result.report)")
+        #expect(result.stderr.isEmpty, "\(result.report)")
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        // Reference values from an independent implementation (numpy, float64) of the same
+        // network, weights and loss (Examples/Backpropagation, section 1).
+        let reference: [String: [Double]] = [
+            "W1": [0.00483616, -0.00784638, 0.0409568, 0.04532513, -0.01175369, 0.02527762],
+            "b1": [0.0325878, 0.01127382, 0.0389455],
+            "W2": [0.00204635, -0.08900904, 0.02141919],
+            "b2": [-0.01553243],
+        ]
+        for (name, expected) in reference {
+            let byHand = try Self.list(in: lines, containing: "∂L/∂\(name)  chain rule")
+            let autograd = try Self.list(in: lines, containing: "∂L/∂\(name)  autograd")
+            let numerical = try Self.list(in: lines, containing: "∂L/∂\(name)  numerical")
+            try #require(byHand.count == expected.count && autograd.count == expected.count
+                         && numerical.count == expected.count, "∂L/∂\(name): \(byHand) \(autograd) \(numerical)")
+            // Printed with 6 decimals: 5e-7 of rounding, so 1e-5 is a real check.
+            #expect(Self.maxDifference(byHand, autograd) < 1e-5, "∂L/∂\(name) chain rule \(byHand) vs autograd \(autograd)")
+            #expect(Self.maxDifference(byHand, numerical) < 1e-5, "∂L/∂\(name) chain rule \(byHand) vs numerical \(numerical)")
+            #expect(Self.maxDifference(byHand, expected) < 2e-6, "∂L/∂\(name) chain rule \(byHand) vs numpy \(expected)")
+        }
+        #expect(result.stdout.contains("L  = −mean(y·log ŷ + (1 − y)·log(1 − ŷ)) = 0.753253\n"), "\(result.report)")
+        // After training, both the hand-written loop and Synapse's SGD solve XOR.
+        for who in ["ŷ by hand =", "ŷ Synapse ="] {
+            let predictions = try Self.list(in: lines, containing: who)
+            #expect(predictions.map { $0 >= 0.5 ? 1 : 0 } == [0, 1, 1, 0], "\(who) \(predictions)")
+            #expect(zip(predictions, [0.0, 1, 1, 0]).allSatisfy { abs($0 - $1) < 0.1 }, "\(who) \(predictions)")
+        }
+    }
+
+    @Test(.enabled(if: ProcessRunner.builtProduct(named: "Optimizers") != nil, "Optimizers is not built"))
+    func optimizersFirstStepsAndValleyRaceMatchHandAndReferenceValues() throws {
+        let result = try ProcessRunner.run(try #require(ProcessRunner.builtProduct(named: "Optimizers")), [])
+        #expect(result.status == 0, "\(result.report)")
+        #expect(result.stderr.isEmpty, "\(result.report)")
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        // Section 1: the first step from θ₀ = (−4, 1), g = (−4, 100), measured by Synapse.
+        // By hand: SGD −γ·g; Nesterov −γ(1 + μ)·g; AdaGrad and (bias-corrected) Adam −γ·sign(g);
+        // RMSprop −γ·g/√(0.01·g²) = −10γ·sign(g).
+        let firstSteps = Self.section(lines, from: "1. The first step", to: "2. ")
+        let expectedSteps: [(String, [Double])] = [
+            ("gradient descent", [0.076, -1.9]), ("momentum 0.9", [0.04, -1]), ("Nesterov 0.9", [0.076, -1.9]),
+            ("AdaGrad", [1, -1]), ("RMSprop", [1, -1]), ("Adam", [0.1, -0.1]),
+        ]
+        for (name, expected) in expectedSteps {
+            let row = try #require(firstSteps.first { $0.hasPrefix("   \(name) ") }, "no row for \(name)")
+            let measured = Self.numbers(in: row.drop { $0 != "(" }.prefix { $0 != ")" }
+                .replacingOccurrences(of: "(", with: "").replacingOccurrences(of: ",", with: " "))
+            try #require(measured.count == 2, "\(row)")
+            #expect(Self.maxDifference(measured, expected) < 1e-4, "\(name): Δθ \(measured), by hand \(expected)")
+        }
+        // Section 2: steps to f < 1e-4 on the aligned valley, as an independent float64 numpy
+        // implementation of PyTorch's update rules counts them; the three SGD variants must
+        // print identical numbers for the turned valley (they are rotation-invariant).
+        let race = Self.section(lines, from: "2. f(x, y)", to: "3. ")
+        let referenceSteps: [(String, Int)] = [
+            ("gradient descent", 295), ("momentum 0.9", 109), ("Nesterov 0.9", 24),
+            ("AdaGrad", 33), ("RMSprop", 31), ("Adam", 110),
+        ]
+        for (name, steps) in referenceSteps {
+            let row = try #require(race.first { $0.hasPrefix("   \(name) ") }, "no row for \(name)")
+            let tokens = row.split(separator: " ").map(String.init)
+            let stepsAt = try #require(tokens.firstIndex(of: "steps"), "\(row)")
+            #expect(Int(tokens[stepsAt - 1]) == steps, "\(name): \(row), numpy counts \(steps) steps")
+            if name == "gradient descent" || name.hasPrefix("momentum") || name.hasPrefix("Nesterov") {
+                let columns = Array(tokens[(stepsAt - 2)...])   // loss, steps, "steps" for each valley
+                try #require(columns.count == 6, "\(row)")
+                #expect(Array(columns[0..<3]) == Array(columns[3..<6]), "\(name) is not rotation-invariant: \(row)")
+            }
+        }
+        // Section 3: Adam fits the two spirals.
+        let spirals = Self.section(lines, from: "3. Two spirals", to: "No optimizer")
+        let adam = try #require(spirals.first { $0.hasPrefix("   Adam ") }, "\(result.report)")
+        let accuracy = try #require(Self.numbers(in: adam).last, "\(adam)")
+        #expect(accuracy >= 95, "\(adam)")
+    }
+
+    @Test(.enabled(if: ProcessRunner.builtProduct(named: "Convolution") != nil, "Convolution is not built"))
+    func convolutionByHandEqualsConv2dIm2colAndMaxPool() throws {
+        let result = try ProcessRunner.run(try #require(ProcessRunner.builtProduct(named: "Convolution")), [])
+        #expect(result.status == 0, "\(result.report)")
+        #expect(result.stderr.isEmpty, "\(result.report)")
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        // Sobel-x over a 3×3 bright square, padding 1, worked out on paper:
+        // out[i] = D[i−1] + 2·D[i] + D[i+1] with D = [1, 1, 0, −1, −1] on the square's rows.
+        let rowScale: [Double] = [1, 3, 4, 3, 1], columnSign: [Double] = [1, 1, 0, -1, -1]
+        let expectedSobel: [Double] = (0..<25).map { k in rowScale[k / 5] * columnSign[k % 5] }
+        #expect(Self.grid(lines, after: "1. A convolution by hand", label: "output", rows: 5) == expectedSobel)
+        #expect(Self.grid(lines, after: "2. The same with conv2d", label: "output", rows: 5) == expectedSobel)
+        // im2col of the 4×4 image 1…16, 3×3 kernel: column (oh, ow), row (a, b) holds pixel
+        // 1 + 4·(oh + a) + (ow + b).
+        var expectedColumns: [Double] = []
+        for tap in 0..<9 {
+            for window in 0..<4 {
+                let row = window / 2 + tap / 3, column = window % 2 + tap % 3
+                expectedColumns.append(Double(1 + 4 * row + column))
+            }
+        }
+        #expect(Self.grid(lines, after: "3. im2col", label: "columns", rows: 9) == expectedColumns)
+        // A box kernel sums each window: 9 × centre pixel (6, 7, 10, 11).
+        #expect(Self.grid(lines, after: "3. im2col", label: "weight·columns =", rows: 1) == [54, 63, 90, 99])
+        #expect(Self.grid(lines, after: "3. im2col", label: "conv2d         =", rows: 1) == [54, 63, 90, 99])
+        #expect(Self.grid(lines, after: "4. Max pooling", label: "maxPool2d ", rows: 2) == [4, 5, 6, 7])
+        #expect(Self.grid(lines, after: "4. Max pooling", label: "gradient", rows: 4)
+                == [0, 0, 0, 0, 1, 0, 0, 1, 0, 1, 0, 0, 0, 0, 1, 0])
+        // Section 5 trains a small CNN when Fashion-MNIST is installed, and says it skips it otherwise.
+        let directory = "/usr/share/datasets/fashion-mnist/"
+        let hasData = ["train-images-idx3-ubyte", "t10k-images-idx3-ubyte"].allSatisfy { name in
+            [name, name + ".gz"].contains { FileManager.default.fileExists(atPath: directory + $0) }
+        }
+        if hasData {
+            let lastEpoch = try #require(lines.last { $0.hasPrefix("   epoch ") }, "\(result.report)")
+            let accuracy = try #require(Self.numbers(in: lastEpoch).last, "\(lastEpoch)")
+            #expect(accuracy >= 70, "\(lastEpoch)")
+        } else {
+            #expect(result.stdout.contains("Skipped: Fashion-MNIST is not in"), "\(result.report)")
+        }
+    }
+
+    @Test(.enabled(if: ProcessRunner.builtProduct(named: "Convolution") != nil, "Convolution is not built"))
+    func convolutionSkipsTheCNNWithoutTheDataAndExitsZero() throws {
+        let missing = FileManager.default.temporaryDirectory.appendingPathComponent("no-fashion-mnist-\(getpid())").path
+        let result = try ProcessRunner.run(try #require(ProcessRunner.builtProduct(named: "Convolution")), [missing])
+        #expect(result.status == 0, "\(result.report)")
+        #expect(result.stderr.isEmpty, "\(result.report)")
+        #expect(result.stdout.contains("maxPool2d equals the hand computation: yes"), "\(result.report)")
+        #expect(result.stdout.contains("Skipped: Fashion-MNIST is not in \(missing)"), "\(result.report)")
+        #expect(!result.stdout.contains("epoch 1:"), "\(result.report)")
+    }
+
+    // MARK: - Reading the chapters' printed numbers
+
+    /// The numbers of a line, e.g. "   output    1   1   0  -1" → [1, 1, 0, -1] (words are skipped).
+    private static func numbers(in line: some StringProtocol) -> [Double] {
+        line.split(whereSeparator: { $0 == " " || $0 == "," }).compactMap { Double($0) }
+    }
+
+    /// The bracketed list "[a, b, …]" on the first line that contains `marker`.
+    private static func list(in lines: [String], containing marker: String,
+                             sourceLocation: SourceLocation = #_sourceLocation) throws -> [Double] {
+        let line = try #require(lines.first { $0.contains(marker) }, "no line contains \(marker)",
+                                sourceLocation: sourceLocation)
+        return numbers(in: line.drop { $0 != "[" }.dropFirst().prefix { $0 != "]" })
+    }
+
+    /// The lines from the first one starting with `start` up to (not including) the next
+    /// one starting with `end`.
+    private static func section(_ lines: [String], from start: String, to end: String) -> [String] {
+        guard let first = lines.firstIndex(where: { $0.hasPrefix(start) }) else { return [] }
+        let rest = lines[(first + 1)...]
+        return Array(rest.prefix { !$0.hasPrefix(end) })
+    }
+
+    /// The numbers of a printed grid: the first line after the header `after` whose text
+    /// starts with `label`, and the `rows − 1` lines below it.
+    private static func grid(_ lines: [String], after header: String, label: String, rows: Int) -> [Double] {
+        let body = section(lines, from: header, to: "\u{0}")
+        guard let first = body.firstIndex(where: { $0.trimmingCharacters(in: .whitespaces).hasPrefix(label) }),
+              first + rows <= body.count else { return [] }
+        return body[first..<(first + rows)].flatMap { numbers(in: $0) }
+    }
+
+    /// The largest absolute elementwise difference (∞ when the lengths differ).
+    private static func maxDifference(_ a: [Double], _ b: [Double]) -> Double {
+        guard a.count == b.count else { return .infinity }
+        return zip(a, b).map { abs($0 - $1) }.max() ?? 0
+    }
 }
