@@ -67,7 +67,10 @@ public struct MetricsFile: Sendable, Equatable {
         guard let text = String(data: data, encoding: .utf8) else {
             throw UserError("\(path): not UTF-8 text; it is not a metrics file written by `synapse train`")
         }
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        // A run still training may be caught halfway through writing a row: a last line
+        // without its newline is not read (it is complete on the next look).
+        if !text.hasSuffix("\n") && lines.count > 1 { lines.removeLast() }
         guard let header = lines.first, header == MetricsRow.csvHeader else {
             throw UserError("\(path) line 1: expected the header \"\(MetricsRow.csvHeader)\"; "
                             + "this is not a metrics file written by `synapse train`")
