@@ -8,7 +8,7 @@ struct CLIHelpTests {
     @Test func rootHelpListsTheSubcommandsAndExitStatuses() throws {
         let result = try SynapseCLI.run(["--help"])
         #expect(result.status == 0, "\(result.report)")
-        for text in ["USAGE: synapse <subcommand>", "train", "eval", "bench", "plot", "inspect", "verify", "Exit status", "75", "SIGUSR1"] {
+        for text in ["USAGE: synapse <subcommand>", "train", "eval", "bench", "plot", "inspect", "verify", "predict", "Exit status", "75", "SIGUSR1"] {
             #expect(result.stdout.contains(text), "'\(text)' missing from\n\(result.report)")
         }
     }

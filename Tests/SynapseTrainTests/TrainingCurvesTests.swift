@@ -77,7 +77,7 @@ import Testing
         let dir = try temporaryDirectory()
         let csv = dir + "/metrics.csv"
         func message(_ text: String?) -> String {
-            if let text { FileManager.default.createFile(atPath: csv, contents: Data(text.utf8)) }
+            if let text { _ = FileManager.default.createFile(atPath: csv, contents: Data(text.utf8)) }
             do {
                 _ = try MetricsFile.load(runDirectory: dir)
                 return "loaded"

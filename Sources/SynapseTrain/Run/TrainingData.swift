@@ -108,6 +108,31 @@ public final class TrainingData {
         }
     }
 
+    /// The class names of the dataset ("T-shirt/top", "Trouser", … for Fashion-MNIST).
+    public var classNames: [String] { trainSet.classNames }
+
+    /// Number of samples in `split`.
+    public func count(of which: Split) -> Int {
+        switch which {
+        case .train: trainCount
+        case .validation: valCount
+        case .test: testCount
+        }
+    }
+
+    /// The raw pixels (0–255, [C, H, W] order) and the label of the sample at `position` of
+    /// `split`, in the order one rank's `forEachEvalBatch` scores them. Precondition: `position`
+    /// is in 0..<count(of: split).
+    public func rawSample(_ which: Split, position: Int) -> (pixels: ArraySlice<UInt8>, label: Int32) {
+        let (set, index): (ImageDataset, Int) = switch which {
+        case .train: (trainSet, split.train[position])
+        case .validation: (trainSet, split.validation[position])
+        case .test: (testSet, position)
+        }
+        let n = set.featureCount
+        return (set.images[(index * n)..<((index + 1) * n)], set.labels[index])
+    }
+
     /// Calls `body` with each of this rank's evaluation batches of `split` (no shuffling).
     /// Padding rows that repeat samples are cut off, so summed over ranks every sample of the
     /// split is scored exactly once.

@@ -1,0 +1,111 @@
+import Foundation
+import SynapseComm
+import SynapseCore
+
+/// `synapse predict`: what a trained model says about individual images — its top classes
+/// with their probabilities next to the true label, and the image itself drawn in characters,
+/// so a learner can see what the model gets right and what it confuses.
+public enum Predictions {
+    /// Which samples to show.
+    public enum Selection: Sendable, Equatable {
+        /// These positions of the split.
+        case positions([Int])
+        /// The first `n` samples of the split.
+        case first(Int)
+        /// The first `n` samples the model gets wrong.
+        case misclassified(Int)
+    }
+
+    /// One sample's prediction.
+    public struct Prediction: Sendable, Equatable {
+        /// Position in the split.
+        public var position: Int
+        /// True class.
+        public var label: Int
+        /// (class, probability), most probable first; `top` entries.
+        public var top: [(class: Int, probability: Float)]
+        public var isCorrect: Bool { top.first?.class == label }
+
+        public static func == (a: Prediction, b: Prediction) -> Bool {
+            a.position == b.position && a.label == b.label && a.top.map(\.class) == b.top.map(\.class)
+                && a.top.map(\.probability) == b.top.map(\.probability)
+        }
+    }
+
+    /// The trainer of the run that wrote `checkpoint` (a checkpoint directory, its `latest`
+    /// link or a run directory), holding the saved weights, on this process alone;
+    /// `dataPath` overrides where its config says the data files are.
+    /// - Throws: `CheckpointError` / `UserError` for a missing, corrupt or foreign checkpoint.
+    public static func model(from checkpoint: String, dataPath: String?) throws -> Trainer {
+        let loaded = try CheckpointStore.load(path: checkpoint)
+        return try Trainer(rebuiltFrom: loaded, overrides: dataPath.map { ["data.path=\($0)"] } ?? [],
+                           comm: LocalCommunicator())
+    }
+
+    /// Scores `split` with the model's evaluated weights (the moving average if the run kept
+    /// one) in evaluation mode, and returns the selected samples' predictions, in split order.
+    /// Runs on this process alone (no collectives).
+    /// - Throws: `UserError` for a position outside the split or a count below 1.
+    public static func predict(_ trainer: Trainer, split: TrainingData.Split, selection: Selection,
+                               top: Int) throws -> [Prediction] {
+        let count = trainer.data.count(of: split)
+        let wanted: Set<Int>
+        var limit = Int.max, onlyWrong = false
+        switch selection {
+        case .positions(let positions):
+            guard !positions.isEmpty else { throw UserError("predict: give at least one sample position") }
+            if let bad = positions.first(where: { !(0..<count).contains($0) }) {
+                throw UserError("predict: sample \(bad) is outside the \(split.rawValue) split, which has samples 0…\(count - 1)")
+            }
+            wanted = Set(positions)
+        case .first(let n):
+            guard n >= 1 else { throw UserError("predict: --first must be at least 1, got \(n)") }
+            wanted = Set(0..<min(n, count))
+        case .misclassified(let n):
+            guard n >= 1 else { throw UserError("predict: --misclassified must be at least 1, got \(n)") }
+            wanted = Set(0..<count)
+            limit = n
+            onlyWrong = true
+        }
+        guard top >= 1 else { throw UserError("predict: --top must be at least 1, got \(top)") }
+        let last = wanted.max() ?? -1
+        var out: [Prediction] = []
+        var position = 0
+        trainer.model.eval()
+        try trainer.withEvaluatedWeights {
+            try noGrad {
+                try trainer.data.forEachEvalBatch(split: split, rank: 0, worldSize: 1,
+                                                  batchSize: trainer.config.train.evalBatchSize) { x, labels in
+                    guard position <= last && out.count < limit else { return }
+                    let probabilities = softmax(trainer.model(x))
+                    let classes = probabilities.shape[1]
+                    for (row, label) in labels.enumerated() {
+                        defer { position += 1 }
+                        guard wanted.contains(position) && out.count < limit else { continue }
+                        let p = probabilities.pointer + row * classes
+                        let ranked = (0..<classes).sorted { p[$0] > p[$1] || (p[$0] == p[$1] && $0 < $1) }
+                        let prediction = Prediction(position: position, label: Int(label),
+                                                    top: ranked.prefix(top).map { ($0, p[$0]) })
+                        if !onlyWrong || !prediction.isCorrect { out.append(prediction) }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// An image drawn with one character per pixel, darkest to brightest " .:-=+*#%@" (the mean
+    /// over channels for colour images): one line per row.
+    public static func drawing(of pixels: ArraySlice<UInt8>, shape: [Int]) -> [String] {
+        let ramp = Array(" .:-=+*#%@")
+        let (c, h, w) = (shape[0], shape[1], shape[2])
+        let base = pixels.startIndex
+        return (0..<h).map { y in
+            String((0..<w).map { x in
+                var sum = 0
+                for k in 0..<c { sum += Int(pixels[base + (k * h + y) * w + x]) }
+                return ramp[min(ramp.count - 1, sum / c * ramp.count / 256)]
+            })
+        }
+    }
+}
