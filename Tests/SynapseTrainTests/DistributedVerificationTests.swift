@@ -54,3 +54,23 @@ import SynapseComm
         }
     }
 }
+
+/// `TrainingData.trainBatch` serves whichever shard it is asked for, also after serving another.
+@Suite struct TrainingDataShardTests {
+    @Test(.enabled(if: TrainerFixture.hasFashionMNIST, "Fashion-MNIST is not installed"))
+    func aShardRequestAfterAnotherGetsItsOwnRows() throws {
+        let data = try TrainingData(config: try TrainerFixture.config())
+        let whole = try data.trainBatch(epoch: 0, index: 2, globalBatch: 50, rank: 0, worldSize: 1)
+        let wholeSamples = Array(whole.samples), wholeLabels = whole.labels
+        let half0 = try data.trainBatch(epoch: 0, index: 2, globalBatch: 50, rank: 0, worldSize: 2)
+        let half0Samples = Array(half0.samples)
+        let half1 = try data.trainBatch(epoch: 0, index: 2, globalBatch: 50, rank: 1, worldSize: 2)
+        let half1Samples = Array(half1.samples)
+        // Global batch k is positions [k·G, (k+1)·G) of the epoch's order, sample m on rank m mod S.
+        #expect(half0Samples.count == 25 && half1Samples.count == 25)
+        #expect(half0Samples == stride(from: 0, to: 50, by: 2).map { wholeSamples[$0] })
+        #expect(half1Samples == stride(from: 1, to: 50, by: 2).map { wholeSamples[$0] })
+        let again = try data.trainBatch(epoch: 0, index: 2, globalBatch: 50, rank: 0, worldSize: 1)
+        #expect(Array(again.samples) == wholeSamples && again.labels == wholeLabels)
+    }
+}

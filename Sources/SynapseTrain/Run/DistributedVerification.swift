@@ -90,8 +90,7 @@ public enum DistributedVerification {
         let distributed = try sync.agreeOnSuccess("loading the data and building the model") {
             try Trainer(config: config, comm: comm, runDirectory: nowhere, stopSignal: StopSignal(signals: []))
         }
-        // Rank 0's single-rank twin, with its own data: a TrainingData keeps the loader of the
-        // first (rank, world size) it served.
+        // Rank 0's single-rank twin (its own data and model, built from the same seed).
         let single = try sync.agreeOnSuccess("building the single-rank replay") { () throws -> Trainer? in
             guard comm.isRoot else { return nil }
             let twin = try Trainer(config: config, comm: LocalCommunicator(), runDirectory: nowhere,

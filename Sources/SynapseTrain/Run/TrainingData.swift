@@ -34,6 +34,7 @@ public final class TrainingData {
     /// [C, H, W] of one sample.
     public let imageShape: [Int]
     private var trainLoader: DataLoader?
+    private var trainLoaderKey: [Int] = []
     private var evalLoaders: [String: DataLoader] = [:]
 
     /// Loads the dataset the config names and splits off the validation part.
@@ -78,7 +79,11 @@ public final class TrainingData {
     /// Builds this rank's share of global batch `index` of `epoch` into the loader's reused
     /// buffers and returns it. - Shape: inputs [G/S, features], labels [G/S].
     public func trainBatch(epoch: Int, index: Int, globalBatch: Int, rank: Int, worldSize: Int) throws -> Batch {
-        if trainLoader == nil {
+        // One loader per (global batch, rank, world size): a loader built for one shard must
+        // not serve another (a single-rank replay beside a distributed run, `synapse verify`).
+        let key = [globalBatch, rank, worldSize]
+        if trainLoader == nil || trainLoaderKey != key {
+            trainLoaderKey = key
             let sampler = DistributedSampler(indices: split.train, worldSize: worldSize, rank: rank, seed: seed,
                                              shuffle: true, dropLast: false)
             trainLoader = try DataLoader(dataset: trainSet, sampler: sampler, batchSize: globalBatch / worldSize,
