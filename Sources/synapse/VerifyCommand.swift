@@ -9,14 +9,14 @@ struct VerifyCommand: ParsableCommand {
         abstract: "Check that N ranks train the same model as one rank (run it under mpirun).",
         discussion: """
         Run as `launch/synapse-mpirun -n N .build/release/synapse verify CONFIG`. Every rank \
-        trains the config's first --steps steps together; then rank 0 replays them alone on the \
-        whole global batches from the same initial weights and compares every parameter and \
-        batch norm buffer. They agree up to float summation order: the check passes when each \
+        trains the config's first --steps steps together, and after each step rank 0 takes the \
+        same step alone, on the whole global batch, from the same initial weights, and compares \
+        every parameter and batch norm buffer. They agree up to float summation order: the check passes when each \
         tensor's max |N ranks − 1 rank| ≤ tolerance × its max |value|. Dropout is switched off \
         and batch norm synchronized for the check (both differ across rank counts by design). \
         Differences stay at float rounding (~1e-7) for some steps, then a rounding-level \
         difference flips a ReLU or a max-pool choice and training amplifies it (batch norm CNNs: \
-        after ~8–10 steps): the report shows the largest difference after every step. Nothing \
+        after ~7–10 steps): the report shows the largest difference after every step. Nothing \
         is written. Exit status: 0 agree; 1 they do not (or training failed); 2 bad input.
         """)
 
