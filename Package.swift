@@ -57,6 +57,8 @@ let package = Package(
                           path: "Examples/Optimizers"),
         .executableTarget(name: "Convolution", dependencies: ["SynapseCore", "SynapseNN", "SynapseOptim", "SynapseData"],
                           path: "Examples/Convolution"),
+        .executableTarget(name: "Regularization", dependencies: ["SynapseCore", "SynapseNN", "SynapseOptim"],
+                          path: "Examples/Regularization"),
 
         // MARK: - Tests
         .target(name: "SynapseTestSupport", dependencies: ["SynapseCore"],
