@@ -46,24 +46,26 @@ public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil,
     // One image's column matrix, reused for every image (none for a 1×1/stride-1/no-padding
     // kernel, which reads x itself).
     let columns: Tensor? = g.columnsAreTheImage ? nil : Tensor(uninitializedShape: [K, P])
-    for n in 0..<N {
-        let image = x.pointer + n * g.imageSize
-        let cols: UnsafePointer<Float>
-        if let columns {
-            im2col(image, geometry: g, columns: columns.pointer)
-            cols = UnsafePointer(columns.pointer)
-        } else {
-            cols = UnsafePointer(image)
+    withColumnMasks(g) { masks in   // built once for the whole batch
+        for n in 0..<N {
+            let image = x.pointer + n * g.imageSize
+            let cols: UnsafePointer<Float>
+            if let columns {
+                im2col(image, geometry: g, masks: masks, columns: columns.pointer)
+                cols = UnsafePointer(columns.pointer)
+            } else {
+                cols = UnsafePointer(image)
+            }
+            let out = y.pointer + n * Cout * P
+            if let bias {
+                // Fill each output channel with its bias, then accumulate the product (beta = 1).
+                for co in 0..<Cout { (out + co * P).update(repeating: bias.pointer[co], count: P) }
+            }
+            // out [Cout, P] (+)= weight [Cout, K] · columns [K, P]
+            BLAS.gemm(transA: false, transB: false, m: Cout, n: P, k: K,
+                      a: weight.pointer, lda: K, b: cols, ldb: P,
+                      beta: bias == nil ? 0 : 1, c: out, ldc: P)
         }
-        let out = y.pointer + n * Cout * P
-        if let bias {
-            // Fill each output channel with its bias, then accumulate the product (beta = 1).
-            for co in 0..<Cout { (out + co * P).update(repeating: bias.pointer[co], count: P) }
-        }
-        // out [Cout, P] (+)= weight [Cout, K] · columns [K, P]
-        BLAS.gemm(transA: false, transB: false, m: Cout, n: P, k: K,
-                  a: weight.pointer, lda: K, b: cols, ldb: P,
-                  beta: bias == nil ? 0 : 1, c: out, ldc: P)
     }
 
     if recording {
@@ -107,30 +109,32 @@ func conv2dBackward(dy: Tensor, x: Tensor, weight: Tensor, bias: Tensor?, geomet
     let columns: Tensor? = g.columnsAreTheImage || !wantsWeight ? nil : Tensor(uninitializedShape: [K, P])
     let dColumns: Tensor? = g.columnsAreTheImage || !wantsInput ? nil : Tensor(uninitializedShape: [K, P])
     let dWt: Tensor? = wantsWeight ? Tensor(uninitializedShape: [K, Cout]) : nil
-    for n in 0..<N {
-        let image = x.pointer + n * g.imageSize
-        let dyn = dyp + n * Cout * P
-        if let dWt {
-            // dWᵀ [K, Cout] (+)= columns_n [K, P] · dy[n]ᵀ [P, Cout]
-            var cols = UnsafePointer(image)
-            if let columns {
-                im2col(image, geometry: g, columns: columns.pointer)
-                cols = UnsafePointer(columns.pointer)
+    withColumnMasks(g) { masks in   // built once for the whole batch
+        for n in 0..<N {
+            let image = x.pointer + n * g.imageSize
+            let dyn = dyp + n * Cout * P
+            if let dWt {
+                // dWᵀ [K, Cout] (+)= columns_n [K, P] · dy[n]ᵀ [P, Cout]
+                var cols = UnsafePointer(image)
+                if let columns {
+                    im2col(image, geometry: g, masks: masks, columns: columns.pointer)
+                    cols = UnsafePointer(columns.pointer)
+                }
+                BLAS.gemm(transA: false, transB: true, m: K, n: Cout, k: P,
+                          a: cols, lda: P, b: dyn, ldb: P, beta: n == 0 ? 0 : 1, c: dWt.pointer, ldc: Cout)
             }
-            BLAS.gemm(transA: false, transB: true, m: K, n: Cout, k: P,
-                      a: cols, lda: P, b: dyn, ldb: P, beta: n == 0 ? 0 : 1, c: dWt.pointer, ldc: Cout)
-        }
-        if let dx {
-            let dxn = dx + n * g.imageSize
-            if dxFresh { dxn.update(repeating: 0, count: g.imageSize) }
-            if let dColumns {
-                // dcolumns [K, P] = weightᵀ [K, Cout] · dy[n] [Cout, P], folded onto dx[n]
-                BLAS.gemm(transA: true, transB: false, m: K, n: P, k: Cout,
-                          a: weight.pointer, lda: K, b: dyn, ldb: P, beta: 0, c: dColumns.pointer, ldc: P)
-                col2imFast(dColumns.pointer, geometry: g, addingInto: dxn)
-            } else {   // 1×1 kernel: dx[n] [Cin, H·W] += weightᵀ · dy[n]
-                BLAS.gemm(transA: true, transB: false, m: K, n: P, k: Cout,
-                          a: weight.pointer, lda: K, b: dyn, ldb: P, beta: 1, c: dxn, ldc: P)
+            if let dx {
+                let dxn = dx + n * g.imageSize
+                if dxFresh { dxn.update(repeating: 0, count: g.imageSize) }
+                if let dColumns {
+                    // dcolumns [K, P] = weightᵀ [K, Cout] · dy[n] [Cout, P], folded onto dx[n]
+                    BLAS.gemm(transA: true, transB: false, m: K, n: P, k: Cout,
+                              a: weight.pointer, lda: K, b: dyn, ldb: P, beta: 0, c: dColumns.pointer, ldc: P)
+                    col2imFast(dColumns.pointer, geometry: g, masks: masks, addingInto: dxn)
+                } else {   // 1×1 kernel: dx[n] [Cin, H·W] += weightᵀ · dy[n]
+                    BLAS.gemm(transA: true, transB: false, m: K, n: P, k: Cout,
+                              a: weight.pointer, lda: K, b: dyn, ldb: P, beta: 1, c: dxn, ldc: P)
+                }
             }
         }
     }

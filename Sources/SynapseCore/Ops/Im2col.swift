@@ -84,8 +84,15 @@ public struct ConvGeometry: Sendable, Equatable {
 /// - Shape: image [C, H, W] → columns [C·kH·kW, Hout·Wout] (row stride Hout·Wout).
 public func im2col(_ image: UnsafePointer<Float>, geometry g: ConvGeometry,
                    columns: UnsafeMutablePointer<Float>) {
-    if g.isStrideOneSameWidth {
-        withColumnMasks(g) { masks in sameWidthIm2col(image, geometry: g, masks: masks, columns: columns) }
+    withColumnMasks(g) { im2col(image, geometry: g, masks: $0, columns: columns) }
+}
+
+/// `im2col` with the masks of `withColumnMasks(g)`, which a convolution builds once for all
+/// the images of its batch.
+func im2col(_ image: UnsafePointer<Float>, geometry g: ConvGeometry, masks: UnsafePointer<UInt32>?,
+            columns: UnsafeMutablePointer<Float>) {
+    if let masks {
+        sameWidthIm2col(image, geometry: g, masks: masks, columns: columns)
         return
     }
     let H = g.height, W = g.width, Hout = g.outHeight, Wout = g.outWidth
@@ -143,12 +150,14 @@ extension ConvGeometry {
     }
 }
 
-/// Calls `body` with one mask per kernel column j, each Hout·W words: all ones where output
-/// position (oh, ow) reads a pixel inside the image through a tap of column j
+/// Calls `body` with the masks of a stride-1 same-width convolution, or with nil for any other
+/// geometry (which needs none): one mask per kernel column j, each Hout·W words, all ones where
+/// output position (oh, ow) reads a pixel inside the image through a tap of column j
 /// (0 ≤ ow + j·dw − pw < W), zero where it reads padding. Kept on the stack.
-private func withColumnMasks<R>(_ g: ConvGeometry, _ body: (UnsafePointer<UInt32>) -> R) -> R {
+func withColumnMasks<R>(_ g: ConvGeometry, _ body: (UnsafePointer<UInt32>?) throws -> R) rethrows -> R {
+    guard g.isStrideOneSameWidth else { return try body(nil) }
     let W = g.width, plane = g.outputPixels
-    return withUnsafeTemporaryAllocation(of: UInt32.self, capacity: g.kernel.width * plane) { buffer in
+    return try withUnsafeTemporaryAllocation(of: UInt32.self, capacity: g.kernel.width * plane) { buffer in
         let masks = buffer.baseAddress!
         for j in 0..<g.kernel.width {
             let cols = g.validOutputRange(offset: j * g.dilation.width - g.padding.width, stride: 1,
@@ -157,7 +166,7 @@ private func withColumnMasks<R>(_ g: ConvGeometry, _ body: (UnsafePointer<UInt32
             for ow in 0..<W { m[ow] = cols.contains(ow) ? UInt32.max : 0 }
             for oh in 1..<max(g.outHeight, 1) { (m + oh * W).update(from: m, count: W) }
         }
-        return body(UnsafePointer(masks))
+        return try body(UnsafePointer(masks))
     }
 }
 
@@ -249,16 +258,20 @@ public func col2im(_ columns: UnsafePointer<Float>, geometry g: ConvGeometry,
 /// - Shape: columns [C·kH·kW, Hout·Wout] → image [C, H, W] (accumulated into).
 public func col2imFast(_ columns: UnsafePointer<Float>, geometry g: ConvGeometry,
                        addingInto image: UnsafeMutablePointer<Float>) {
-    guard g.isStrideOneSameWidth else {
+    withColumnMasks(g) { col2imFast(columns, geometry: g, masks: $0, addingInto: image) }
+}
+
+/// `col2imFast` with the masks of `withColumnMasks(g)` (nil: the row-by-row `col2im`).
+func col2imFast(_ columns: UnsafePointer<Float>, geometry g: ConvGeometry, masks: UnsafePointer<UInt32>?,
+                addingInto image: UnsafeMutablePointer<Float>) {
+    guard let masks else {
         col2im(columns, geometry: g, addingInto: image)
         return
     }
     let plane = g.outputPixels
-    withColumnMasks(g) { masks in
-        forEachSameWidthRow(g) { row, c, j, run in
-            let src = columns + row * plane, dst = image + c * g.height * g.width + run.shift
-            let m = masks + j * plane
-            for k in run.first..<(run.first + run.count) { dst[k] += Float(bitPattern: src[k].bitPattern & m[k]) }
-        }
+    forEachSameWidthRow(g) { row, c, j, run in
+        let src = columns + row * plane, dst = image + c * g.height * g.width + run.shift
+        let m = masks + j * plane
+        for k in run.first..<(run.first + run.count) { dst[k] += Float(bitPattern: src[k].bitPattern & m[k]) }
     }
 }
