@@ -128,4 +128,16 @@ import SynapseNN
             #expect(config.name + ".yaml" == name)
         }
     }
+
+    @Test func totalStepsFromEpochsAndMaxSteps() {
+        var t = TrainConfig()
+        t.epochs = 3; t.maxSteps = 0
+        #expect(t.totalSteps(stepsPerEpoch: 78) == 234)     // 3 epochs of 78
+        t.maxSteps = 100
+        #expect(t.totalSteps(stepsPerEpoch: 78) == 100)     // capped by max_steps
+        t.maxSteps = 500
+        #expect(t.totalSteps(stepsPerEpoch: 78) == 234)     // the epochs end first
+        t.epochs = 0
+        #expect(t.totalSteps(stepsPerEpoch: 78) == 500)     // max_steps alone
+    }
 }

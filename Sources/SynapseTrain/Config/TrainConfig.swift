@@ -177,3 +177,12 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         try schedule.validate(at: path.appending("schedule"))
     }
 }
+
+extension TrainConfig {
+    /// The run's optimizer steps: `epochs` of `stepsPerEpoch`, capped by `max_steps` when it is
+    /// set; with `epochs: 0`, `max_steps` alone.
+    public func totalSteps(stepsPerEpoch: Int) -> Int {
+        guard maxSteps > 0 else { return stepsPerEpoch * epochs }
+        return epochs > 0 ? min(stepsPerEpoch * epochs, maxSteps) : maxSteps
+    }
+}

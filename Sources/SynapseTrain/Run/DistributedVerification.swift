@@ -134,8 +134,7 @@ public enum DistributedVerification {
         let config = trainer.config, comm = trainer.comm
         let global = config.train.batchSize
         let stepsPerEpoch = trainer.data.stepsPerEpoch(globalBatch: global, worldSize: comm.size)
-        var totalSteps = stepsPerEpoch * config.train.epochs
-        if config.train.maxSteps > 0 { totalSteps = config.train.epochs > 0 ? min(totalSteps, config.train.maxSteps) : config.train.maxSteps }
+        let totalSteps = config.train.totalSteps(stepsPerEpoch: stepsPerEpoch)
         let epoch = step / stepsPerEpoch
         trainer.model.train()
         trainer.optimizer.learningRate = trainer.schedule.learningRate(step: step, epoch: epoch,

@@ -142,8 +142,7 @@ public final class Trainer {
         let metrics: MetricsWriter? = try console.isRoot
             ? MetricsWriter(runDirectory: runDirectory, keepUpToStep: resume == nil ? nil : state.step) : nil
         let perRank = config.train.batchSize / comm.size
-        var totalSteps = stepsPerEpoch * config.train.epochs
-        if config.train.maxSteps > 0 { totalSteps = config.train.epochs > 0 ? min(totalSteps, config.train.maxSteps) : config.train.maxSteps }
+        let totalSteps = config.train.totalSteps(stepsPerEpoch: stepsPerEpoch)
         let progress = ProgressReporter(console: console, totalSteps: totalSteps, stepsPerEpoch: stepsPerEpoch,
                                         plainEvery: config.train.logEvery)
         if state.step == 0 {
