@@ -16,20 +16,21 @@ public enum Predictions {
         case misclassified(Int)
     }
 
+    /// A class and the probability the model gives it.
+    public struct Ranked: Sendable, Equatable {
+        public var `class`: Int
+        public var probability: Float
+    }
+
     /// One sample's prediction.
     public struct Prediction: Sendable, Equatable {
         /// Position in the split.
         public var position: Int
         /// True class.
         public var label: Int
-        /// (class, probability), most probable first; `top` entries.
-        public var top: [(class: Int, probability: Float)]
+        /// The most probable classes, most probable first; `top` entries.
+        public var top: [Ranked]
         public var isCorrect: Bool { top.first?.class == label }
-
-        public static func == (a: Prediction, b: Prediction) -> Bool {
-            a.position == b.position && a.label == b.label && a.top.map(\.class) == b.top.map(\.class)
-                && a.top.map(\.probability) == b.top.map(\.probability)
-        }
     }
 
     /// The trainer of the run that wrote `checkpoint` (a checkpoint directory, its `latest`
@@ -85,7 +86,7 @@ public enum Predictions {
                         let p = probabilities.pointer + row * classes
                         let ranked = (0..<classes).sorted { p[$0] > p[$1] || (p[$0] == p[$1] && $0 < $1) }
                         let prediction = Prediction(position: position, label: Int(label),
-                                                    top: ranked.prefix(top).map { ($0, p[$0]) })
+                                                    top: ranked.prefix(top).map { Ranked(class: $0, probability: p[$0]) })
                         if !onlyWrong || !prediction.isCorrect { out.append(prediction) }
                     }
                 }
