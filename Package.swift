@@ -51,13 +51,14 @@ let package = Package(
                           path: "Examples/SingleNeuron"),
         .executableTarget(name: "QuickStart", dependencies: ["SynapseCore", "SynapseNN"],
                           path: "Examples/QuickStart"),
-        .executableTarget(name: "Backpropagation", dependencies: ["SynapseCore", "SynapseNN", "SynapseOptim"],
+        .target(name: "GuideFormatting", path: "Examples/GuideFormatting"),   // the chapters' number formatting
+        .executableTarget(name: "Backpropagation", dependencies: ["SynapseCore", "SynapseNN", "SynapseOptim", "GuideFormatting"],
                           path: "Examples/Backpropagation"),
-        .executableTarget(name: "Optimizers", dependencies: ["SynapseCore", "SynapseNN", "SynapseOptim", "SynapseData"],
+        .executableTarget(name: "Optimizers", dependencies: ["SynapseCore", "SynapseNN", "SynapseOptim", "SynapseData", "GuideFormatting"],
                           path: "Examples/Optimizers"),
         .executableTarget(name: "Convolution", dependencies: ["SynapseCore", "SynapseNN", "SynapseOptim", "SynapseData"],
                           path: "Examples/Convolution"),
-        .executableTarget(name: "Regularization", dependencies: ["SynapseCore", "SynapseNN", "SynapseOptim"],
+        .executableTarget(name: "Regularization", dependencies: ["SynapseCore", "SynapseNN", "SynapseOptim", "GuideFormatting"],
                           path: "Examples/Regularization"),
 
         // MARK: - Tests

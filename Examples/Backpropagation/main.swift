@@ -24,34 +24,10 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import GuideFormatting
 import SynapseCore
 import SynapseNN
 import SynapseOptim
-
-/// Formats a number with `digits` decimals (no Foundation needed), e.g. fixed(-0.5, 3) = "-0.500".
-func fixed(_ v: Double, _ digits: Int = 4) -> String {
-    var scale = 1.0
-    for _ in 0..<digits { scale *= 10 }
-    let n = Int((abs(v) * scale).rounded())
-    let whole = String(n / Int(scale))
-    var fraction = String(n % Int(scale))
-    fraction = String(repeating: "0", count: digits - fraction.count) + fraction
-    return (v < 0 && n != 0 ? "-" : "") + whole + (digits > 0 ? "." + fraction : "")
-}
-
-/// Formats a list of numbers, each with `digits` decimals.
-func fixed(_ values: [Double], _ digits: Int = 4) -> String {
-    "[" + values.map { fixed($0, digits) }.joined(separator: ", ") + "]"
-}
-
-/// Formats a positive number as "1.2e-08" (for tiny differences).
-func scientific(_ v: Double) -> String {
-    guard v > 0 else { return "0" }
-    var exponent = Int(floor(log10(v)))
-    var mantissa = (v / pow(10, Double(exponent)) * 10).rounded() / 10
-    if mantissa >= 10 { mantissa /= 10; exponent += 1 }
-    return fixed(mantissa, 1) + "e" + (exponent < 0 ? "-" : "+") + (abs(exponent) < 10 ? "0" : "") + String(abs(exponent))
-}
 
 /// Prints a matrix with one row per line, indented.
 func printMatrix(_ name: String, _ rows: [[Double]], digits: Int = 4) {

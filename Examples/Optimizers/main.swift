@@ -22,36 +22,11 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import GuideFormatting
 import SynapseCore
 import SynapseData
 import SynapseNN
 import SynapseOptim
-
-/// Formats a number with `digits` decimals (no Foundation needed), e.g. fixed(-0.5, 3) = "-0.500".
-func fixed(_ v: Double, _ digits: Int = 4) -> String {
-    var scale = 1.0
-    for _ in 0..<digits { scale *= 10 }
-    let n = Int((abs(v) * scale).rounded())
-    var fraction = String(n % Int(scale))
-    fraction = String(repeating: "0", count: digits - fraction.count) + fraction
-    return (v < 0 && n != 0 ? "-" : "") + String(n / Int(scale)) + (digits > 0 ? "." + fraction : "")
-}
-
-/// Formats a positive number as "1.2e-05" (small losses span many orders of magnitude).
-func scientific(_ v: Double) -> String {
-    guard v.isFinite else { return "diverged" }
-    guard v > 0 else { return "0" }
-    var exponent = Int(floor(log10(v)))
-    var mantissa = (v / pow(10, Double(exponent)) * 10).rounded() / 10
-    if mantissa >= 10 { mantissa /= 10; exponent += 1 }
-    let e = abs(exponent) < 10 ? "0\(abs(exponent))" : "\(abs(exponent))"
-    return fixed(mantissa, 1) + "e" + (exponent < 0 ? "-" : "+") + e
-}
-
-/// Pads `text` with spaces to `width` characters (left-aligned).
-func pad(_ text: String, _ width: Int) -> String {
-    text + String(repeating: " ", count: max(0, width - text.count))
-}
 
 // MARK: - The contenders
 

@@ -30,25 +30,10 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import GuideFormatting
 import SynapseCore
 import SynapseNN
 import SynapseOptim
-
-/// Formats a number with `digits` decimals (no Foundation needed), e.g. fixed(-0.5, 3) = "-0.500".
-func fixed(_ v: Double, _ digits: Int = 4) -> String {
-    var scale = 1.0
-    for _ in 0..<digits { scale *= 10 }
-    let n = Int((abs(v) * scale).rounded())
-    var fraction = String(n % Int(scale))
-    fraction = String(repeating: "0", count: digits - fraction.count) + fraction
-    return (v < 0 && n != 0 ? "-" : "") + String(n / Int(scale)) + (digits > 0 ? "." + fraction : "")
-}
-
-/// Pads `text` with spaces to `width` characters: on the right (`left`), or on the left.
-func pad(_ text: String, _ width: Int, left: Bool = true) -> String {
-    let fill = String(repeating: " ", count: max(0, width - text.count))
-    return left ? text + fill : fill + text
-}
 
 /// A fraction as a right-aligned percentage with one decimal, e.g. "  83.0 %".
 func percent(_ fraction: Double, width: Int = 6) -> String { pad(fixed(fraction * 100, 1), width, left: false) + " %" }
