@@ -31,7 +31,7 @@ let package = Package(
         // MARK: - Library layers
         .target(name: "SynapseCore", dependencies: ["CBLAS"]),
         .target(name: "SynapseNN", dependencies: ["SynapseCore"]),
-        .target(name: "SynapseOptim", dependencies: ["SynapseCore", "SynapseNN"]),
+        .target(name: "SynapseOptim", dependencies: ["SynapseCore"]),
         .target(name: "SynapseData", dependencies: ["SynapseCore", "CZlib"]),
         .target(name: "SynapseComm", dependencies: ["SynapseCore"]),
         .target(name: "SynapseMPI", dependencies: ["SynapseComm", "CMPI"]),

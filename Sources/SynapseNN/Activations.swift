@@ -46,7 +46,7 @@ public final class Flatten: Module {
 
 /// Inverted dropout as a layer: active in training mode, the identity in evaluation mode.
 /// Draws its mask from its own generator, seeded per purpose by the trainer.
-public final class Dropout: Module {
+public final class Dropout: Module, RandomizedModule {
     /// Probability of zeroing an element.
     public let p: Float
     /// The mask generator (saved in checkpoints for exact resume).

@@ -5,7 +5,7 @@ import SynapseCore
 /// `1 / (1 - p)`; in evaluation mode it is the identity. See `dropout2d` for why whole
 /// channels.
 /// - Shape: [N, C, H, W] → same.
-public final class Dropout2d: Module {
+public final class Dropout2d: Module, RandomizedModule {
     /// Probability of zeroing a channel.
     public let p: Float
     /// The mask generator, one draw per (sample, channel); the trainer reseeds it per step.

@@ -4,7 +4,7 @@ import SynapseCore
 import SynapseComm
 
 /// `synapse bench`: training throughput of a model on real data, measured with the same
-/// `Trainer.trainStep` that `synapse train` runs, plus peak memory, buffer allocations in the
+/// `Replica.step` that `synapse train` runs, plus peak memory, buffer allocations in the
 /// steady state and, with several ranks, the cost of the gradient all-reduce against a raw
 /// all-reduce of the same bytes.
 public enum Benchmark {
@@ -75,14 +75,17 @@ public enum Benchmark {
         config.train.batchSize = perRank * comm.size
         config.train.seed = o.seed
         config.optimizer = OptimizerConfig(name: .sgd, lr: 0.05, momentum: 0.9)
-        let trainer = try DistributedSync(comm: comm).agreeOnSuccess("loading the benchmark data") {
-            try Trainer(config: config, comm: comm, runDirectory: URL(fileURLWithPath: "/nonexistent"),
-                        stopSignal: StopSignal(signals: []))
+        // The all-reduces of the step pass through a timing decorator: the step has no timing code.
+        let timing = TimingCommunicator(comm, separatesSkew: o.separateSkew && comm.size > 1)
+        let (replica, source) = try DistributedSync(comm: comm).agreeOnSuccess("loading the benchmark data") {
+            let data = try TrainingData(config: config)
+            let source = try ImageDataSource(data: data, config: config, comm: comm)
+            let replica = try Replica(config: config, inputShape: data.imageShape, classCount: data.classCount,
+                                      totalSteps: o.warmupSteps + o.steps, comm: timing)
+            return (replica, source)
         }
-        try trainer.sync.broadcastParameters(trainer.arena)
-        let stepsPerEpoch = trainer.data.stepsPerEpoch(globalBatch: config.train.batchSize, worldSize: comm.size)
-        trainer.model.train()
-        trainer.measuresRankSkew = o.separateSkew && comm.size > 1
+        try replica.sync.broadcastParameters(replica.arena)
+        let stepsPerEpoch = source.stepsPerEpoch
 
         var stepTimes: [Double] = []
         stepTimes.reserveCapacity(o.steps)
@@ -91,15 +94,13 @@ public enum Benchmark {
         for step in 0..<(o.warmupSteps + o.steps) {
             if step == o.warmupSteps {
                 try comm.barrier()
-                trainer.communicationSeconds = 0
-                trainer.skewSeconds = 0
+                timing.resetTimers()
                 allocationsBefore = BufferPool.shared.allocationCount
                 start = DispatchTime.now().uptimeNanoseconds
             }
             let t0 = DispatchTime.now().uptimeNanoseconds
-            let batch = try trainer.data.trainBatch(epoch: step / stepsPerEpoch, index: step % stepsPerEpoch,
-                                                    globalBatch: config.train.batchSize, rank: comm.rank, worldSize: comm.size)
-            _ = try trainer.trainStep(x: batch.inputs, labels: batch.labels, step: step)
+            let batch = try source.trainBatch(epoch: step / stepsPerEpoch, index: step % stepsPerEpoch)
+            _ = try replica.step(batch, at: StepPosition(step: step, epoch: step / stepsPerEpoch))
             if step >= o.warmupSteps { stepTimes.append(Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9) }
         }
         var elapsed = [Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9]
@@ -110,7 +111,7 @@ public enum Benchmark {
         var raw: Double? = nil
         if comm.size > 1 {
             // The same bytes through a bare all-reduce, for the overhead ratio.
-            let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: trainer.arena.count)
+            let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: replica.arena.count)
             defer { buffer.deallocate() }
             buffer.initialize(repeating: 1)
             var times: [Double] = []
@@ -123,16 +124,16 @@ public enum Benchmark {
             raw = times[times.count / 2] * 1000
         }
         let convLayers = ConvLayerBenchmark.run(model: o.model, batch: perRank)
-        var comms = [trainer.communicationSeconds, trainer.skewSeconds]
+        var comms = [timing.allReduceSeconds, timing.skewSeconds]
         try comms.withUnsafeMutableBufferPointer { try comm.allReduce($0, op: .max) }
         return Report(model: o.model.summary(),
-                      parameters: trainer.model.parameterCount, ranks: comm.size, perRankBatch: perRank, globalBatch: perRank * comm.size, steps: o.steps,
+                      parameters: replica.model.parameterCount, ranks: comm.size, perRankBatch: perRank, globalBatch: perRank * comm.size, steps: o.steps,
                       seconds: elapsed[0], samplesPerSec: Double(o.steps * perRank * comm.size) / elapsed[0],
                       medianStepMs: stepTimes[stepTimes.count / 2] * 1000,
                       allReduceMsPerStep: comms[0] / Double(o.steps) * 1000,
                       rankSkewMsPerStep: o.separateSkew && comm.size > 1 ? comms[1] / Double(o.steps) * 1000 : nil,
                       rawAllReduceMs: raw,
-                      gradientBytes: trainer.arena.count * 4, peakRSSMiB: peakResidentMiB(),
+                      gradientBytes: replica.arena.count * 4, peakRSSMiB: peakResidentMiB(),
                       bufferAllocationsTimed: allocations, blasThreads: BLAS.threads,
                       blasCore: BLASKernelSelection.coreName, convLayers: convLayers)
     }

@@ -17,39 +17,52 @@ extension TrainingSession {
         }
         var overrides: [String] = []
         if let dataPath { overrides.append("data.path=\(dataPath)") }
-        let trainer = try sync.agreeOnSuccess("loading the data and building the model") {
-            try Trainer(rebuiltFrom: loaded, overrides: overrides, comm: comm)
+        let trained = try sync.agreeOnSuccess("loading the data and building the model") {
+            try TrainedModel(loaded, overrides: overrides, comm: comm)
         }
-        let result = try trainer.evaluate(split: which)
+        let result = try trained.evaluate(which)
         return String(format: "%@ %@: loss %.4f  accuracy %.2f %%  (%d samples, step %d%@)",
                       loaded.path as NSString, which.rawValue as NSString, result.loss, 100 * result.accuracy,
                       result.samples, loaded.state.step,
-                      (trainer.ema == nil ? "" : ", moving average of the weights") as NSString)
+                      (trained.replica.ema == nil ? "" : ", moving average of the weights") as NSString)
     }
 }
 
-extension Trainer {
-    /// The trainer of a run, rebuilt from one of its checkpoints to score or to predict: the
-    /// model of the checkpoint's own config.yaml (with `overrides`) holding the saved weights,
-    /// and for a `train.ema_decay` run the saved moving average, which `evaluate` and
-    /// `withEvaluatedWeights` then use, as training did. No collectives: wrap it in
-    /// `agreeOnSuccess`.
+/// A trained model rebuilt from one of its checkpoints, to score or to predict: the model
+/// of the checkpoint's own config.yaml (with overrides) holding the saved weights, and for a
+/// `train.ema_decay` run the saved moving average, which evaluation then scores, as training
+/// did; with the data it was trained on, sharded over the ranks of `comm`.
+public final class TrainedModel {
+    /// The checkpoint's config with the overrides.
+    public let config: Config
+    /// The replica holding the saved weights.
+    public let replica: Replica
+    /// The data of the run.
+    public let data: TrainingData
+    /// This rank's share of it for evaluation.
+    public let source: ImageDataSource
+
+    /// Rebuilds the model of `loaded`. No collectives: wrap it in `agreeOnSuccess`.
     /// - Parameter data: the data to use instead of loading the config's own (it must be
     ///   the same split and normalization).
-    convenience init(rebuiltFrom loaded: LoadedCheckpoint, overrides: [String], comm: any Communicator,
-                     data: TrainingData? = nil) throws {
+    public init(_ loaded: LoadedCheckpoint, overrides: [String], comm: any Communicator, data: TrainingData? = nil) throws {
         guard let yaml = loaded.files["config.yaml"] else {
             throw UserError("checkpoint \(loaded.path) has no config.yaml; it was not written by `synapse train`")
         }
-        let config = try ConfigLoader.parse(yaml: String(decoding: yaml, as: UTF8.self), source: loaded.path + "/config.yaml",
-                                           overrides: overrides)
-        try self.init(config: config, comm: comm, runDirectory: URL(fileURLWithPath: loaded.path),
-                      stopSignal: StopSignal(signals: []), data: data)
-        try loaded.safeTensors("model.safetensors").readModel(into: arena, buffers: model.namedBuffers())
-        if let ema, try !CheckpointIO.readAverage(of: loaded, into: ema, arena: arena, buffers: model.namedBuffers()) {
+        config = try ConfigLoader.parse(yaml: String(decoding: yaml, as: UTF8.self), source: loaded.path + "/config.yaml",
+                                        overrides: overrides)
+        self.data = try data ?? TrainingData(config: config)
+        source = ImageDataSource(data: self.data, globalBatch: comm.size, rank: comm.rank, worldSize: comm.size)
+        replica = try Replica(config: config, inputShape: self.data.imageShape, classCount: self.data.classCount, comm: comm)
+        try loaded.safeTensors("model.safetensors").readModel(into: replica.arena, buffers: replica.buffers)
+        if let ema = replica.ema,
+           try !CheckpointIO.readAverage(of: loaded, into: ema, arena: replica.arena, buffers: replica.buffers) {
             throw UserError("checkpoint \(loaded.path) has no ema.safetensors although its config.yaml sets "
                             + "train.ema_decay = \(ema.decay); it is incomplete (copy the whole checkpoint directory) "
                             + "or was not written by synapse train")
         }
     }
+
+    /// Sharded evaluation of `split` (collective), as training scored it.
+    public func evaluate(_ split: EvaluationSplit) throws -> EvalResult { try replica.evaluate(split, on: source) }
 }

@@ -86,20 +86,18 @@ public enum DistributedVerification {
         guard tolerance >= 0, tolerance.isFinite else { throw UserError("verify: --tolerance must be ≥ 0, got \(tolerance)") }
         let (config, adjustments) = adjusted(original)
         let sync = DistributedSync(comm: comm)
-        let nowhere = URL(fileURLWithPath: "/nonexistent")   // the trainers write nothing
         let distributed = try sync.agreeOnSuccess("loading the data and building the model") {
-            try Trainer(config: config, comm: comm, runDirectory: nowhere, stopSignal: StopSignal(signals: []))
+            try Side(config: config, comm: comm)
         }
         // Rank 0's single-rank twin (its own data and model, built from the same seed).
-        let single = try sync.agreeOnSuccess("building the single-rank replay") { () throws -> Trainer? in
+        let single = try sync.agreeOnSuccess("building the single-rank replay") { () throws -> Side? in
             guard comm.isRoot else { return nil }
-            let twin = try Trainer(config: config, comm: LocalCommunicator(), runDirectory: nowhere,
-                                   stopSignal: StopSignal(signals: []))
-            try twin.loadPretrainedWeights()
+            let twin = try Side(config: config, comm: LocalCommunicator())
+            try twin.replica.loadPretrainedWeights()
             return twin
         }
-        try distributed.loadPretrainedWeights()
-        try sync.broadcastParameters(distributed.arena)
+        try distributed.replica.loadPretrainedWeights()
+        try sync.broadcastParameters(distributed.replica.arena)
 
         // In lockstep: every rank takes step k together, then rank 0 takes it alone (the
         // others wait in step k + 1's all-reduce) and measures how far apart they are.
@@ -111,7 +109,7 @@ public enum DistributedVerification {
             guard let single, replayError == nil else { continue }
             do {
                 report.finalLoss.single = try train(single, step: step)
-                report.tensors = compare(distributed, single)
+                report.tensors = compare(distributed.replica, single.replica)
                 report.worstPerStep.append(report.worst?.relative ?? 0)
             } catch {
                 replayError = error
@@ -128,29 +126,34 @@ public enum DistributedVerification {
         return report
     }
 
+    /// One side of the comparison: a replica and its batches, on the ranks of its communicator.
+    final class Side {
+        let replica: Replica
+        let source: ImageDataSource
+        init(config: Config, comm: any Communicator) throws {
+            try ImageDataSource.requireDivisibleBatch(config: config, comm: comm)
+            let data = try TrainingData(config: config)
+            source = try ImageDataSource(data: data, config: config, comm: comm)
+            replica = try Replica(config: config, inputShape: data.imageShape, classCount: data.classCount,
+                                  totalSteps: config.train.totalSteps(stepsPerEpoch: source.stepsPerEpoch), comm: comm)
+        }
+    }
+
     /// Takes training step `step` as `synapse train` would (same batch, same learning rate)
     /// and returns its mean loss over the global batch.
-    static func train(_ trainer: Trainer, step: Int) throws -> Float {
-        let config = trainer.config, comm = trainer.comm
-        let global = config.train.batchSize
-        let stepsPerEpoch = trainer.data.stepsPerEpoch(globalBatch: global, worldSize: comm.size)
-        let totalSteps = config.train.totalSteps(stepsPerEpoch: stepsPerEpoch)
-        let epoch = step / stepsPerEpoch
-        trainer.model.train()
-        trainer.optimizer.learningRate = trainer.schedule.learningRate(step: step, epoch: epoch,
-                                                                       totalSteps: max(totalSteps, step + 1), plateauFactor: 1)
-        let batch = try trainer.data.trainBatch(epoch: epoch, index: step % stepsPerEpoch, globalBatch: global,
-                                                rank: comm.rank, worldSize: comm.size)
-        let result = try trainer.trainStep(x: batch.inputs, labels: batch.labels, step: step)
+    static func train(_ side: Side, step: Int) throws -> Float {
+        let replica = side.replica, spe = side.source.stepsPerEpoch
+        let batch = try side.source.trainBatch(epoch: step / spe, index: step % spe)
+        let result = try replica.step(batch, at: StepPosition(step: step, epoch: step / spe))
         if result.flags.nonFiniteLoss {
-            throw trainer.sync.agreed(TrainingFailure("verify: the loss became non-finite at step \(step + 1); "
+            throw replica.sync.agreed(TrainingFailure("verify: the loss became non-finite at step \(step + 1); "
                                                       + "lower optimizer.lr and check the config with synapse train first"))
         }
-        return try trainer.sync.sum([Double(result.loss)]).map { Float($0 / Double(comm.size)) }[0]
+        return try replica.sync.sum([Double(result.loss)]).map { Float($0 / Double(replica.comm.size)) }[0]
     }
 
     /// Every parameter (arena order) and buffer (model order) of `a` against `b`.
-    static func compare(_ a: Trainer, _ b: Trainer) -> [TensorDifference] {
+    static func compare(_ a: Replica, _ b: Replica) -> [TensorDifference] {
         func difference(_ name: String, _ x: UnsafeBufferPointer<Float>, _ y: UnsafeBufferPointer<Float>) -> TensorDifference {
             var d: Float = 0, s: Float = 0
             for i in 0..<y.count {

@@ -33,23 +33,22 @@ public enum Predictions {
         public var isCorrect: Bool { top.first?.class == label }
     }
 
-    /// The trainer of the run that wrote `checkpoint` (a checkpoint directory, its `latest`
+    /// The model of the run that wrote `checkpoint` (a checkpoint directory, its `latest`
     /// link or a run directory), holding the saved weights, on this process alone;
     /// `dataPath` overrides where its config says the data files are.
     /// - Throws: `CheckpointError` / `UserError` for a missing, corrupt or foreign checkpoint.
-    public static func model(from checkpoint: String, dataPath: String?) throws -> Trainer {
+    public static func model(from checkpoint: String, dataPath: String?) throws -> TrainedModel {
         let loaded = try CheckpointStore.load(path: checkpoint)
-        return try Trainer(rebuiltFrom: loaded, overrides: dataPath.map { ["data.path=\($0)"] } ?? [],
-                           comm: LocalCommunicator())
+        return try TrainedModel(loaded, overrides: dataPath.map { ["data.path=\($0)"] } ?? [], comm: LocalCommunicator())
     }
 
     /// Scores `split` with the model's evaluated weights (the moving average if the run kept
     /// one) in evaluation mode, and returns the selected samples' predictions, in split order.
     /// Runs on this process alone (no collectives).
     /// - Throws: `UserError` for a position outside the split or a count below 1.
-    public static func predict(_ trainer: Trainer, split: TrainingData.Split, selection: Selection,
+    public static func predict(_ trained: TrainedModel, split: EvaluationSplit, selection: Selection,
                                top: Int) throws -> [Prediction] {
-        let count = trainer.data.count(of: split)
+        let count = trained.data.count(of: split)
         let wanted: Set<Int>
         var limit = Int.max, onlyWrong = false
         switch selection {
@@ -72,15 +71,15 @@ public enum Predictions {
         let last = wanted.max() ?? -1
         var out: [Prediction] = []
         var position = 0
-        trainer.model.eval()
-        try trainer.withEvaluatedWeights {
+        let model = trained.replica.model
+        model.eval()
+        try trained.replica.withEvaluatedWeights {
             try noGrad {
-                try trainer.data.forEachEvalBatch(split: split, rank: 0, worldSize: 1,
-                                                  batchSize: trainer.config.train.evalBatchSize) { x, labels in
+                try trained.source.forEachEvalBatch(split: split, batchSize: trained.config.train.evalBatchSize) { batch in
                     guard position <= last && out.count < limit else { return }
-                    let probabilities = softmax(trainer.model(x))
+                    let probabilities = softmax(model(batch.inputs))
                     let classes = probabilities.shape[1]
-                    for (row, label) in labels.enumerated() {
+                    for (row, label) in batch.targets.enumerated() {
                         defer { position += 1 }
                         guard wanted.contains(position) && out.count < limit else { continue }
                         let p = probabilities.pointer + row * classes

@@ -128,23 +128,22 @@ struct PretrainedWeights {
     }
 }
 
-extension Trainer {
-    /// Copies the weights of `model.init_from` into the freshly initialized model, unless that
-    /// is done already or the key is not set. Rank 0 reads the checkpoint and prints what was
-    /// copied; the parameters and buffers then reach every rank by broadcast, so the ranks need
-    /// no shared file system. `run` calls it for a new run (never for a resumed one); call it
-    /// earlier to find a bad checkpoint before anything is written. Collective.
+extension Replica {
+    /// Copies the weights of `model.init_from` into the freshly initialized model (nothing when
+    /// the key is not set). Rank 0 reads the checkpoint and prints what was copied; the
+    /// parameters and buffers then reach every rank by broadcast, so the ranks need no shared
+    /// file system. For a new run only (a resumed one has its weights in its checkpoint).
+    /// Collective.
     public func loadPretrainedWeights() throws {
         let source = config.model.initFrom
-        guard config.model.startsFromPretrainedWeights && !pretrainedWeightsLoaded else { return }
-        let buffers = model.namedBuffers()
+        guard config.model.startsFromPretrainedWeights else { return }
+        let buffers = self.buffers
         let loaded = try sync.agreeOnSuccess("loading model.init_from \(source)") { () throws -> PretrainedWeights? in
             guard comm.isRoot else { return nil }
             return try PretrainedWeights(path: source, skip: config.model.initSkip, into: arena, buffers: buffers)
         }
         try sync.broadcastParameters(arena)
         for (_, tensor) in buffers { try sync.broadcast(tensor.data) }
-        pretrainedWeightsLoaded = true
-        if let loaded { console.print(loaded.summary) }
+        if let loaded { Console(rank: comm.rank).print(loaded.summary) }
     }
 }

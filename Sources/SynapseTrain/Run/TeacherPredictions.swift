@@ -52,17 +52,18 @@ final class TeacherPredictions {
     }
 
     /// Adds `weight` × softmax(teacher logits / T) for this rank's chunks of the training split.
-    private func accumulate(_ teacher: Trainer, weight: Float, data: TrainingData, comm: any Communicator) throws {
+    private func accumulate(_ teacher: TrainedModel, weight: Float, data: TrainingData, comm: any Communicator) throws {
         let C = classes, T = temperature
         // The student's batches are laid out for the student; a convolutional teacher of an
         // MLP student (or the reverse) reads the same floats as images (or rows).
         let sampleShape = teacher.config.model.kind.takesImages ? data.imageShape : [data.inputFeatures]
-        teacher.model.eval()
+        let model = teacher.replica.model
+        model.eval()
         try noGrad {
-            try teacher.withEvaluatedWeights {
+            try teacher.replica.withEvaluatedWeights {
                 try data.forEachTrainingChunk(size: 500, rank: comm.rank, worldSize: comm.size) { x, samples in
                     let input = Tensor(shape: [samples.count] + sampleShape, storage: x.storage)
-                    let p = softmax(scale(teacher.model(input), by: 1 / T))
+                    let p = softmax(scale(model(input), by: 1 / T))
                     table.withUnsafeMutableBufferPointer { table in
                         for (r, sample) in samples.enumerated() {
                             for j in 0..<C { table[sample * C + j] += weight * p.pointer[r * C + j] }
@@ -76,7 +77,7 @@ final class TeacherPredictions {
     /// The teacher's checkpoint, rebuilt on the student's data after checking that it
     /// learned from exactly the student's training images, normalized the same way.
     private static func loadTeacher(_ path: String, student: Config, data: TrainingData,
-                                    comm: any Communicator) throws -> Trainer {
+                                    comm: any Communicator) throws -> TrainedModel {
         let loaded: LoadedCheckpoint
         do {
             loaded = try CheckpointStore.load(path: path)
@@ -86,10 +87,9 @@ final class TeacherPredictions {
         }
         // The teacher's own batch size must not stop it from being rebuilt on this many ranks:
         // it only runs the forward pass here.
-        let trainer = try Trainer(rebuiltFrom: loaded, overrides: ["data.path=\(student.data.path)",
-                                                                   "train.batch_size=\(comm.size)"],
-                                  comm: comm, data: data)
-        let t = trainer.config, s = student
+        let teacher = try TrainedModel(loaded, overrides: ["data.path=\(student.data.path)", "train.batch_size=\(comm.size)"],
+                                       comm: comm, data: data)
+        let t = teacher.config, s = student
         var differences: [String] = []
         func compare<V: Equatable>(_ key: String, _ teacher: V, _ student: V, _ why: String = "") {
             if teacher != student { differences.append("\(key) \(teacher) (here \(student))\(why)") }
@@ -104,6 +104,6 @@ final class TeacherPredictions {
                             + ". A teacher must have learned from this run's training images only, normalized the same way, "
                             + "or it would pass validation images on to the student; train it with the same data section and train.seed")
         }
-        return trainer
+        return teacher
     }
 }

@@ -3,17 +3,17 @@ import SynapseData
 
 extension DataError: UserFacingError {}
 
-/// The data of a run: the training, validation and test images, the normalization fitted
-/// on the training part, and the loaders that cut them into per-rank batches.
+/// The image data of a run: the training, validation and test images, the normalization
+/// fitted on the training part, and the loaders that cut them into per-rank batches. One
+/// `TrainingData` can serve several shardings (a distributed run and its single-rank replay,
+/// a student and its teachers); `ImageDataSource` fixes one for a run.
 ///
 /// Training takes only full global batches (⌊train / batch_size⌋ steps per epoch) so that the
 /// step count and each step's samples are the same for any number of ranks: global batch k
 /// is positions [k·G, (k+1)·G) of the epoch's permutation, sample m on rank m mod S.
 public final class TrainingData {
     /// Which split an evaluation scores.
-    public enum Split: String, Sendable {
-        case train, validation = "val", test
-    }
+    public typealias Split = EvaluationSplit
 
     /// Inputs per sample (784 for 28×28 images).
     public let inputFeatures: Int
@@ -142,7 +142,7 @@ public final class TrainingData {
     /// Padding rows that repeat samples are cut off, so summed over ranks every sample of the
     /// split is scored exactly once.
     public func forEachEvalBatch(split which: Split, rank: Int, worldSize: Int, batchSize: Int,
-                                 _ body: (Tensor, [Int32]) -> Void) throws {
+                                 _ body: (Tensor, [Int32]) throws -> Void) throws {
         let key = "\(which.rawValue)/\(batchSize)"
         if evalLoaders[key] == nil {
             let (set, indices): (ImageDataset, [Int]) = switch which {
@@ -160,10 +160,10 @@ public final class TrainingData {
             let batch = loader.batch(k, epoch: 0)
             guard batch.realCount > 0 else { continue }
             if batch.realCount == batch.count {
-                body(batch.inputs, batch.labels)
+                try body(batch.inputs, batch.labels)
             } else {
                 let rows = Tensor(shape: [batch.realCount] + batch.inputs.shape.dropFirst(), storage: batch.inputs.storage)
-                body(rows, Array(batch.labels.prefix(batch.realCount)))
+                try body(rows, Array(batch.labels.prefix(batch.realCount)))
             }
         }
     }

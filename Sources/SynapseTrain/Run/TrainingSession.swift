@@ -47,7 +47,7 @@ public final class TrainingSession {
         trainer = try sync.agreeOnSuccess("loading the data and building the model") {
             try Trainer(config: config, comm: comm, runDirectory: runDir, stopSignal: stopSignal)
         }
-        trainer.faultInjection = faultInjection
+        trainer.replica.faultInjection = faultInjection
         // A bad init_from checkpoint or teacher stops the run before the run directory is touched.
         // A resumed run takes its weights from its own checkpoint and never reads init_from.
         if resumePoint == nil { try trainer.loadPretrainedWeights() }

@@ -1,0 +1,50 @@
+import SynapseCore
+
+/// The split an evaluation scores.
+public enum EvaluationSplit: String, Sendable {
+    case train, validation = "val", test
+}
+
+/// One batch as the model and the loss see it, whatever the data: the model's input and
+/// the targets its output is compared with.
+///
+/// - Images: inputs [B, C, H, W] (convolutional models) or [B, features], targets the class
+///   labels [B].
+/// - Text: inputs the token ids [B, T] (exact integers in a Float tensor), targets the next
+///   token at every position [B·T], row-major.
+public struct TrainingBatch {
+    /// The model's input. - Shape: see above.
+    public var inputs: Tensor
+    /// What the output should predict: a class per sample or a token per position.
+    public var targets: [Int32]
+    /// The dataset index of each row, for per-sample lookups (distillation teachers); empty
+    /// where rows are not dataset samples (text windows).
+    public var samples: ArraySlice<Int>
+
+    /// Creates a batch.
+    public init(inputs: Tensor, targets: [Int32], samples: ArraySlice<Int> = []) {
+        self.inputs = inputs
+        self.targets = targets
+        self.samples = samples
+    }
+}
+
+/// Where one rank's batches come from: this rank's share of global batch k of epoch e for
+/// training, and this rank's share of an evaluation split. The global batch, the rank and
+/// the number of ranks are fixed when a source is made, once per run.
+///
+/// Rules it keeps (DESIGN.md 1, 3 and 9): every rank runs the same number of steps per
+/// epoch; global batch k holds the same samples on any number of ranks; summed over ranks,
+/// an evaluation scores every sample of a split exactly once.
+public protocol DataSource: AnyObject {
+    /// Optimizer steps in one epoch.
+    var stepsPerEpoch: Int { get }
+    /// Samples (or windows) in `split`, over all ranks.
+    func count(of split: EvaluationSplit) -> Int
+    /// This rank's share of global batch `index` of `epoch`. Its buffers may be reused by the
+    /// next call.
+    func trainBatch(epoch: Int, index: Int) throws -> TrainingBatch
+    /// Calls `body` with each of this rank's evaluation batches of `split`, in a fixed order,
+    /// each of at most `batchSize` rows.
+    func forEachEvalBatch(split: EvaluationSplit, batchSize: Int, _ body: (TrainingBatch) throws -> Void) throws
+}

@@ -1,0 +1,83 @@
+import Foundation
+import SynapseCore
+import SynapseNN
+import SynapseOptim
+
+extension Trainer {
+    /// The model, its parameters, the optimizer and the moving average of this rank's replica.
+    public var model: Module { replica.model }
+    public var arena: ParameterArena { replica.arena }
+    public var optimizer: any Optimizer { replica.optimizer }
+    public var ema: ExponentialMovingAverage? { replica.ema }
+
+    /// Sharded evaluation of `split` with the weights validation and test score (collective).
+    public func evaluate(split: EvaluationSplit) throws -> EvalResult { try replica.evaluate(split, on: source) }
+
+    /// Where a run starts (collective): a resumed run from its checkpoint (rank 0 loads;
+    /// parameters, optimizer state and progress are broadcast), a new one from its
+    /// pretrained weights if any and then rank 0's weights everywhere (rule 2). Then the
+    /// distillation teachers, and the plan on the console.
+    func startingPoint(_ resume: URL?, io: CheckpointIO) throws -> (TrainingProgress, WeightsSnapshot?) {
+        var state = TrainingProgress(), best: WeightsSnapshot? = nil
+        if let resume {
+            (state, best) = try io.restore(from: resume)
+            replica.scheduler.plateau = state.plateau
+        } else {
+            try loadPretrainedWeights()   // a new run only: a resumed one has them in its checkpoint
+            try replica.sync.broadcastParameters(arena)
+            ema?.restart()
+        }
+        let t0 = Date()
+        try loadTeachers()
+        teacherSeconds = Date().timeIntervalSince(t0)
+        let console = Console(rank: comm.rank)
+        if state.step == 0 {
+            console.print("training \(model.parameterCount) parameters on \(data.trainCount) samples "
+                          + "(val \(data.valCount), test \(data.testCount)); \(comm.size) rank(s) × batch \(config.train.batchSize / comm.size) "
+                          + "= global batch \(config.train.batchSize); \(totalSteps) steps")
+            if let frozen = replica.frozenLayers { console.print(frozen.description(ofTotal: model.parameterCount)) }
+            if let ema {
+                console.print("validation and test score the moving average of the weights (ema_decay \(ema.decay))")
+            }
+            if let sam = replica.sam {
+                console.print("sharpness-aware minimization (\(sam.adaptive ? "adaptive, " : "")rho \(sam.rho)): "
+                              + "two forward and backward passes per step")
+            }
+        } else {
+            console.print("resumed at step \(state.step) (epoch \(state.epoch + 1), batch \(state.batchInEpoch)) of \(totalSteps)"
+                          + (config.model.startsFromPretrainedWeights ? "; model.init_from is not read again: the checkpoint holds the weights" : ""))
+        }
+        return (state, best)
+    }
+
+    /// Loads the distillation teachers (`train.distillation`) and has them score the training
+    /// images, unless that is done already or distillation is off; the replica then trains
+    /// against them. `run` calls it; call it earlier to find a bad teacher before anything is
+    /// written. Collective.
+    public func loadTeachers() throws {
+        let distillation = config.train.distillation
+        guard distillation.isEnabled && !(replica.objective is Distillation) else { return }
+        let t0 = Date()
+        let teachers = try TeacherPredictions(config: distillation, student: config, data: data, comm: comm)
+        replica.objective = Distillation(base: Classification(kind: config.train.loss, labelSmoothing: config.train.labelSmoothing),
+                                         teachers: teachers, weight: distillation.weight, temperature: distillation.temperature)
+        Console(rank: comm.rank).print("distillation: \(distillation.teachers.count) teacher(s) scored the \(data.trainCount) training images "
+                      + "in \(formatDuration(Date().timeIntervalSince(t0))); loss = \(1 - distillation.weight) × cross-entropy + "
+                      + "\(distillation.weight) × T²·KL(teacher ‖ student), T = \(distillation.temperature)")
+    }
+
+    /// Copies the weights of `model.init_from` into the freshly initialized model, unless that
+    /// is done already or the key is not set (collective; see `Replica.loadPretrainedWeights`).
+    public func loadPretrainedWeights() throws {
+        guard !pretrainedWeightsLoaded else { return }
+        try replica.loadPretrainedWeights()
+        pretrainedWeightsLoaded = true
+    }
+
+    /// The error every rank throws when some rank's loss became non-finite.
+    func nonFiniteLoss(_ flags: DistributedSync.ControlFlags, state: TrainingProgress, lastCheckpoint: URL?) -> Error {
+        replica.sync.agreed(TrainingFailure("the loss became non-finite (NaN or infinity) at step \(state.step + 1) "
+                                            + "(epoch \(state.epoch + 1)) \(flags.nonFiniteRank.map { "on rank \($0)" } ?? "on \(flags.nonFiniteRanks) ranks"); all ranks stopped. The last good checkpoint "
+                                            + "\(lastCheckpoint.map { $0.path } ?? "(none yet)") is intact. Lower optimizer.lr or set train.grad_clip_norm."))
+    }
+}
