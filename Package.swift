@@ -1,8 +1,8 @@
 // swift-tools-version:6.0
 // Synapse: neural networks from the perceptron to the Transformer, trained data-parallel
 // under MPI on an OpenBLAS kernel core. Dependencies point down only:
-//   synapse (CLI) → SynapseTrain → SynapseComm/SynapseMPI, SynapseData, SynapseOptim
-//   → SynapseNN → SynapseCore → CBLAS.   Only SynapseMPI imports CMPI.
+//   synapse (CLI) → SynapseTrain → SynapseComm/SynapseMPI, SynapseData, SynapseOptim, SynapseNN
+//   → SynapseCore → CBLAS.   Only SynapseMPI imports CMPI.
 import PackageDescription
 
 let package = Package(

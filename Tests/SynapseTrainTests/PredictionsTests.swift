@@ -24,7 +24,8 @@ import SynapseCore
         let scratch = try ScratchDirectory("predict")
         let trainer = try TrainerFixture.trainer(try TrainerFixture.config(), in: scratch)
         _ = try trainer.run(resumeFrom: nil)
-        let all = try Predictions.predict(trainer, split: .test, selection: .first(10_000), top: 10)
+        let model = TrainedModel(of: trainer)
+        let all = try Predictions.predict(model, split: .test, selection: .first(10_000), top: 10)
         #expect(all.count == trainer.data.testCount && all.map(\.position) == Array(0..<trainer.data.testCount))
         // The fraction predicted correctly is the accuracy `evaluate` reports (another code path).
         let accuracy = Double(all.filter(\.isCorrect).count) / Double(all.count)
@@ -36,16 +37,16 @@ import SynapseCore
             #expect(p.label == Int(trainer.data.rawSample(.test, position: p.position).label))
         }
         // The misclassified selection is the wrong ones among all, in order; positions pick those.
-        let wrong = try Predictions.predict(trainer, split: .test, selection: .misclassified(4), top: 3)
+        let wrong = try Predictions.predict(model, split: .test, selection: .misclassified(4), top: 3)
         #expect(wrong.map(\.position) == Array(all.filter { !$0.isCorrect }.prefix(4).map(\.position)))
         #expect(wrong.allSatisfy { !$0.isCorrect } && wrong.allSatisfy { $0.top.count == 3 })
-        let picked = try Predictions.predict(trainer, split: .test, selection: .positions([7, 3]), top: 2)
+        let picked = try Predictions.predict(model, split: .test, selection: .positions([7, 3]), top: 2)
         #expect(picked.map(\.position) == [3, 7])
         #expect(picked.map(\.top.first!.class) == [all[3].top[0].class, all[7].top[0].class])
         #expect(throws: UserError.self) {
-            try Predictions.predict(trainer, split: .test, selection: .positions([trainer.data.testCount]), top: 3)
+            try Predictions.predict(model, split: .test, selection: .positions([trainer.data.testCount]), top: 3)
         }
-        #expect(throws: UserError.self) { try Predictions.predict(trainer, split: .validation, selection: .first(0), top: 3) }
-        #expect(throws: UserError.self) { try Predictions.predict(trainer, split: .test, selection: .first(3), top: 0) }
+        #expect(throws: UserError.self) { try Predictions.predict(model, split: .validation, selection: .first(0), top: 3) }
+        #expect(throws: UserError.self) { try Predictions.predict(model, split: .test, selection: .first(3), top: 0) }
     }
 }

@@ -48,7 +48,7 @@ struct TrainerDistillationTests {
         let images = Tensor(shape: [50, 1, 28, 28], values: batch.inputs.scalars)
         func softened(_ t: Trainer, _ x: Tensor) -> [Float] {
             t.model.eval()
-            return noGrad { t.withEvaluatedWeights { softmax(scale(t.model(x), by: 1 / T)).scalars } }
+            return noGrad { t.replica.withEvaluatedWeights { softmax(scale(t.model(x), by: 1 / T)).scalars } }
         }
         let pa = softened(a, batch.inputs), pb = softened(b, images)
         let expected = zip(pa, pb).map { 0.5 * $0 + 0.5 * $1 }
@@ -89,16 +89,18 @@ struct TrainerDistillationTests {
         // gradient of cross-entropy alone and of the distillation loss alone, then mixed.
         let w0 = Array(reference.arena.values)
         #expect(Array(student.arena.values) == w0)
-        let (ce, _) = reference.forwardBackward(x: batch.inputs, labels: batch.labels, step: 0)
+        let (ce, _) = reference.replica.forwardBackward(TrainingBatch(inputs: batch.inputs, targets: batch.labels, samples: batch.samples), step: 0)
         let gCE = Array(reference.arena.grads)
-        reference.reseedDropout(step: 0)
+        reference.replica.reseedRandomizedLayers(step: 0)
         reference.arena.zeroGrads()
         let kd = distillationLoss(logits: reference.model(batch.inputs), teacherProbabilities: p, temperature: T)
         kd.backward()
         let gKD = Array(reference.arena.grads)
         let expected = w0.indices.map { w0[$0] - 0.1 * ((1 - alpha) * gCE[$0] + alpha * gKD[$0]) }
 
-        let result = try student.trainStep(x: batch.inputs, labels: batch.labels, step: 0, teacherProbabilities: p)
+        try student.loadTeachers()   // the student trains against its own table, built like `table`
+        let result = try student.replica.step(TrainingBatch(inputs: batch.inputs, targets: batch.labels, samples: batch.samples),
+                                              at: StepPosition(step: 0, epoch: 0))
         let mixed = (1 - alpha) * ce + alpha * kd.item()
         #expect(abs(result.loss - mixed) <= 1e-5 * mixed, "loss \(result.loss), expected \(mixed)")
         let got = Array(student.arena.values)

@@ -24,10 +24,10 @@ struct TrainerEMATests {
         #expect(ema.updates == 30, "one update per optimizer step")
         #expect(bits(trainer.arena.values) != ema.parameters.map(\.bitPattern), "the average differs from the live weights")
 
-        let live = try trainer.evaluateModel(split: .test)
+        let live = try trainer.replica.evaluateCurrentWeights(.test, on: trainer.source)
         ema.swapWithModel()
-        let averaged = try trainer.evaluateModel(split: .test)
-        let averagedValidation = try trainer.evaluateModel(split: .validation)
+        let averaged = try trainer.replica.evaluateCurrentWeights(.test, on: trainer.source)
+        let averagedValidation = try trainer.replica.evaluateCurrentWeights(.validation, on: trainer.source)
         ema.swapWithModel()
         #expect(summary.test == averaged)
         #expect(summary.finalVal == averagedValidation)
@@ -101,6 +101,6 @@ struct TrainerEMATests {
         let average = try CheckpointIO.readSnapshot(saved, arena: trainer.arena, buffers: trainer.model.namedBuffers())
         #expect(ema.parameters.map(\.bitPattern) == average.values.map(\.bitPattern), "the average is epoch 1's")
         #expect(bits(trainer.arena.values) == average.values.map(\.bitPattern), "and so are the live weights")
-        #expect(summary.test == (try trainer.evaluateModel(split: .test)))
+        #expect(summary.test == (try trainer.replica.evaluateCurrentWeights(.test, on: trainer.source)))
     }
 }

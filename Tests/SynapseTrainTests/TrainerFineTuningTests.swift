@@ -181,7 +181,7 @@ struct TrainerFineTuningTests {
         try pretrain(Self.cnn, in: source)
         let trainer = try TrainerFixture.trainer(
             try config(model: startingFrom(source, Self.cnn), train: ", freeze: [conv1, bn1], ema_decay: 0.9"), in: run)
-        let bn = try #require(trainer.model.layers.compactMap { $0 as? BatchNorm }.first)
+        let bn = try #require((trainer.model as! Sequential).layers.compactMap { $0 as? BatchNorm }.first)
         #expect(bn.isFrozen, "a batch norm layer with frozen γ and β normalizes with its running statistics")
         _ = try trainer.run(resumeFrom: nil)
 
@@ -198,7 +198,7 @@ struct TrainerFineTuningTests {
         // Freezing only γ leaves the layer in training mode: its statistics follow the batches.
         let partial = try TrainerFixture.trainer(
             try config(model: startingFrom(source, Self.cnn), train: ", freeze: [conv1, bn1.weight]"), in: run, data: trainer.data)
-        #expect(partial.model.layers.compactMap { $0 as? BatchNorm }.first?.isFrozen == false)
+        #expect((partial.model as! Sequential).layers.compactMap { $0 as? BatchNorm }.first?.isFrozen == false)
         _ = try partial.run(resumeFrom: nil)
         expectDifferent(modelBits(partial)["bn1.running_mean"], saved["bn1.running_mean"], "bn1 trains β: its statistics move")
     }

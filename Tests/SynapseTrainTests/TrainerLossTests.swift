@@ -17,7 +17,7 @@ struct TrainerLossTests {
         let logits = randomTensor([6, 10], seed: 3, low: -3, high: 3)
         let labels: [Int32] = [0, 9, 4, 4, 1, 7]
         for reduction in [Reduction.mean, .sum] {
-            let used = trainer.lossFunction(logits: logits, labels: labels, reduction: reduction).item()
+            let used = trainer.replica.objective.loss(logits, TrainingBatch(inputs: logits, targets: labels), reduction: reduction).item()
             let smoothed = crossEntropy(logits: logits, labels: labels, reduction: reduction, labelSmoothing: 0.2).item()
             let plain = crossEntropy(logits: logits, labels: labels, reduction: reduction).item()
             #expect(used == smoothed && abs(used - plain) > 1e-3, "\(reduction): used \(used), smoothed \(smoothed), plain \(plain)")

@@ -26,30 +26,30 @@ struct TrainerSAMTests {
         let rho: Float = 0.05
         let sam = try TrainerFixture.trainer(try config(rho: rho), in: runA)
         let reference = try TrainerFixture.trainer(try config(rho: 0), in: runB, data: sam.data)
-        #expect(reference.sam == nil && sam.sam != nil)
+        #expect(reference.replica.sam == nil && sam.replica.sam != nil)
         let w0 = Array(reference.arena.values)
         #expect(Array(sam.arena.values) == w0, "same seed, same initial weights")
         let batch = try sam.data.trainBatch(epoch: 0, index: 0, globalBatch: 50, rank: 0, worldSize: 1)
 
         // By hand on the reference trainer: g at w0, ascend to w0 + ρ·g/‖g‖, g' there (same
         // dropout masks: same step), and the SGD step from w0 with g'.
-        let (loss, correct) = reference.forwardBackward(x: batch.inputs, labels: batch.labels, step: 0)
+        let (loss, correct) = reference.replica.forwardBackward(TrainingBatch(inputs: batch.inputs, targets: batch.labels, samples: batch.samples), step: 0)
         let g = Array(reference.arena.grads)
         let norm = g.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
         for i in w0.indices { reference.arena.values[i] = w0[i] + Float(Double(rho) * Double(g[i]) / norm) }
-        _ = reference.forwardBackward(x: batch.inputs, labels: batch.labels, step: 0)
+        _ = reference.replica.forwardBackward(TrainingBatch(inputs: batch.inputs, targets: batch.labels, samples: batch.samples), step: 0)
         let gPerturbed = Array(reference.arena.grads)
         let expected = zip(w0, gPerturbed).map { $0 - 0.1 * $1 }
         let plainStep = zip(w0, g).map { $0 - 0.1 * $1 }
 
-        let result = try sam.trainStep(x: batch.inputs, labels: batch.labels, step: 0)
+        let result = try sam.replica.step(TrainingBatch(inputs: batch.inputs, targets: batch.labels, samples: batch.samples), at: StepPosition(step: 0, epoch: 0))
         #expect(result.loss == loss && result.correct == correct, "loss and accuracy are the first pass's, at w0")
         let got = Array(sam.arena.values)
         let error = zip(got, expected).map { abs($0 - $1) }.max()!
         let fromPlain = zip(got, plainStep).map { abs($0 - $1) }.max()!
         #expect(error < 1e-6, "max |SAM step − hand computation| = \(error)")
         #expect(fromPlain > 100 * max(error, 1e-7), "the perturbation made no difference (\(fromPlain))")
-        #expect(!(sam.sam?.isPerturbed ?? true))
+        #expect(!(sam.replica.sam?.isPerturbed ?? true))
     }
 
     @Test func batchNormCountsTheBatchOnce() throws {
@@ -59,8 +59,8 @@ struct TrainerSAMTests {
         let sam = try TrainerFixture.trainer(try config(rho: 0.05, model: model), in: runA)
         let plain = try TrainerFixture.trainer(try config(rho: 0, model: model), in: runB, data: sam.data)
         let batch = try sam.data.trainBatch(epoch: 0, index: 0, globalBatch: 50, rank: 0, worldSize: 1)
-        _ = try sam.trainStep(x: batch.inputs, labels: batch.labels, step: 0)
-        _ = try plain.trainStep(x: batch.inputs, labels: batch.labels, step: 0)
+        _ = try sam.replica.step(TrainingBatch(inputs: batch.inputs, targets: batch.labels, samples: batch.samples), at: StepPosition(step: 0, epoch: 0))
+        _ = try plain.replica.step(TrainingBatch(inputs: batch.inputs, targets: batch.labels, samples: batch.samples), at: StepPosition(step: 0, epoch: 0))
         // The first pass runs at the same weights in both, so the running statistics agree
         // exactly; the perturbed pass must not have moved them or counted a second batch.
         let samBuffers = sam.model.namedBuffers(), plainBuffers = plain.model.namedBuffers()

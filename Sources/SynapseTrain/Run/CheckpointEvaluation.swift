@@ -63,6 +63,14 @@ public final class TrainedModel {
         }
     }
 
+    /// The model `trainer` holds now, with its data.
+    public init(of trainer: Trainer) {
+        config = trainer.config
+        replica = trainer.replica
+        data = trainer.data
+        source = trainer.source
+    }
+
     /// Sharded evaluation of `split` (collective), as training scored it.
     public func evaluate(_ split: EvaluationSplit) throws -> EvalResult { try replica.evaluate(split, on: source) }
 }
