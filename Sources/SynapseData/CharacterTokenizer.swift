@@ -85,15 +85,15 @@ public struct CharacterTokenizer: Codable, Equatable, Sendable {
 
     /// Checks that every character of `characters` is in the vocabulary: when resuming, the
     /// corpus must be encodable with the checkpoint's vocabulary.
-    /// - Throws: `DataError.vocabularyMismatch` listing the first missing characters (each
-    ///   with the position of its first occurrence) and how many there are.
+    /// - Throws: `DataError.vocabularyMismatch` listing the missing characters met first, in
+    ///   the order of their first occurrence (with its position), and how many there are.
     public func requireCovers(_ characters: some Sequence<Unicode.Scalar>, source: String) throws {
         var missing: [Unicode.Scalar: Int] = [:]  // character → first position
         for (position, c) in characters.enumerated() where id(of: c) == nil && missing[c] == nil {
             missing[c] = position
         }
         guard !missing.isEmpty else { return }
-        let shown = missing.sorted { $0.value < $1.value }.prefix(CharacterTokenizer.listedMissing)
+        let shown = missing.sorted { $0.value < $1.value }.prefix(CharacterTokenizer.listedMissing)  // in text order
         throw DataError.vocabularyMismatch(
             source: source, missing: shown.map { "\(CharacterTokenizer.describe($0.key)) first at character \($0.value)" },
             missingCount: missing.count, vocabularySize: count)

@@ -44,10 +44,10 @@ public final class ValidationWindows {
         self.batchSize = batchSize
         self.worldSize = worldSize
         self.rank = rank
-        let windows = (tokens.count - 1) / context
-        let mine = windows > rank ? (windows - rank + worldSize - 1) / worldSize : 0
         full = TextWindowBuffer(rows: batchSize, context: context)
-        last = mine % batchSize > 0 ? TextWindowBuffer(rows: mine % batchSize, context: context) : nil
+        last = nil
+        let lastRows = windowCount % batchSize
+        if lastRows > 0 { last = TextWindowBuffer(rows: lastRows, context: context) }
     }
 
     /// Windows over all ranks, n = (N_val − 1) / T.
