@@ -22,6 +22,17 @@ public enum DataError: Error, Equatable, Sendable, CustomStringConvertible {
     case inconsistentDataset(path: String, reason: String)
     /// A setting (split size, batch size, ...) that cannot be used.
     case invalidSetting(String)
+    /// A text corpus (file or directory) that cannot be used: missing, unreadable, empty,
+    /// binary, or too short for the context; `reason` says what and how to fix it.
+    case invalidCorpus(path: String, reason: String)
+    /// Text holding a character outside a tokenizer's vocabulary; `character` is described
+    /// for reading (`'é' (U+00E9)`, `U+0000 (NUL)`), `position` counts characters from 0.
+    case unknownCharacter(source: String, character: String, position: Int, vocabularySize: Int)
+    /// A token id outside `0..<vocabularySize`, at `position` in the ids being decoded.
+    case unknownTokenID(id: Int, position: Int, vocabularySize: Int)
+    /// A corpus with characters a saved vocabulary lacks (resuming on a different text):
+    /// `missing` describes the first few of the `missingCount` characters.
+    case vocabularyMismatch(source: String, missing: [String], missingCount: Int, vocabularySize: Int)
 
     /// The full, human-readable message.
     public var description: String {
@@ -49,6 +60,21 @@ public enum DataError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(path): \(reason)"
         case .invalidSetting(let message):
             return message
+        case .invalidCorpus(let path, let reason):
+            return "\(path): \(reason)"
+        case .unknownCharacter(let source, let character, let position, let V):
+            return "\(source): character \(character) at position \(position) is not in the tokenizer's "
+                + "vocabulary of \(V) characters; encode only text the vocabulary was built from, or "
+                + "build a new tokenizer from this text"
+        case .unknownTokenID(let id, let position, let V):
+            return "token id \(id) at position \(position) is outside the vocabulary 0..<\(V); the ids "
+                + "come from a model or tokenizer with another vocabulary"
+        case .vocabularyMismatch(let source, let missing, let count, let V):
+            let more = count > missing.count ? ", and \(count - missing.count) more" : ""
+            return "\(source): the corpus has \(count) character\(count == 1 ? "" : "s") the checkpoint's "
+                + "vocabulary (\(V) characters) lacks: " + missing.joined(separator: ", ") + more
+                + "; resume with the corpus the checkpoint was trained on, or start a new run "
+                + "(a new vocabulary) instead of resuming"
         }
     }
 }
