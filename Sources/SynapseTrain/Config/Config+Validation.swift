@@ -11,7 +11,9 @@ extension Config {
         try data.validate(at: ConfigKeyPath("data"))
         try train.validate(at: ConfigKeyPath("train"))
         try optimizer.validate(at: ConfigKeyPath("optimizer"))
-        if train.earlyStopping.isEnabled {
+        if data.dataset == .text {
+            try validateText()
+        } else if train.earlyStopping.isEnabled {
             try require(data.validationSize > 0, ConfigKeyPath("train", "early_stopping", "patience"),
                         "early stopping watches validation metrics, but data.validation_size is 0; "
                         + "set data.validation_size (e.g. 5000) or patience: 0")
@@ -21,10 +23,27 @@ extension Config {
                         "the teachers' predictions are computed once on the training images as they are, "
                         + "so they do not match augmented images; remove data.augment or distillation")
         }
-        if train.schedule.name == .plateau {
+        if train.schedule.name == .plateau && data.dataset != .text {
             try require(data.validationSize > 0, ConfigKeyPath("train", "schedule", "name"),
                         "the plateau schedule watches the validation loss, but data.validation_size is 0; "
                         + "set data.validation_size (e.g. 5000) or use another schedule")
+        }
+    }
+}
+
+extension Config {
+    /// The cross-key rules of a language model on text (`data.dataset: text`).
+    func validateText() throws(ConfigError) {
+        try require(model.kind.isRecurrent, ConfigKeyPath("model", "kind"),
+                    "\(model.kind.rawValue) cannot read text; a language model on data.dataset text needs kind lstm, gru or rnn")
+        try require(data.augment == AugmentConfig(), ConfigKeyPath("data", "augment"),
+                    "augments images; remove it for data.dataset text")
+        try require(!train.distillation.isEnabled, ConfigKeyPath("train", "distillation", "teachers"),
+                    "distillation is for image classifiers; remove it for data.dataset text")
+        for (key, needed) in [(["train", "early_stopping", "patience"], train.earlyStopping.isEnabled),
+                              (["train", "schedule", "name"], train.schedule.name == .plateau)] where needed {
+            try require(data.validationFraction > 0, ConfigKeyPath(components: key.map { .key($0) }),
+                        "watches the validation loss, but data.validation_fraction is 0; set it (e.g. 0.1)")
         }
     }
 }

@@ -8,6 +8,9 @@ public struct DataConfig: Codable, Equatable, Sendable {
         case mnist
         /// CIFAR-10 in its binary format (not packaged by Debian; see `CIFAR10`).
         case cifar10
+        /// A UTF-8 text for language models: a file, a directory of files, or by default the
+        /// Debian package `fortunes` (see `TextCorpus`).
+        case text
 
         /// Where Debian (or a user following its layout) puts the files.
         public var defaultPath: String {
@@ -15,6 +18,7 @@ public struct DataConfig: Codable, Equatable, Sendable {
             case .fashionMNIST: "/usr/share/datasets/fashion-mnist"
             case .mnist: "/usr/share/datasets/mnist"
             case .cifar10: "data/cifar-10-batches-bin"
+            case .text: "/usr/share/games/fortunes"
             }
         }
     }
@@ -35,11 +39,25 @@ public struct DataConfig: Codable, Equatable, Sendable {
     public var testSubset: Int
     /// Random transformations of training images (`augment`). Default none.
     public var augment: AugmentConfig
+    /// text: the fraction of the text, at its end, held out for validation
+    /// (`validation_fraction`). Default 0.1, as the PyTorch peer.
+    public var validationFraction: Double
+    /// text: characters per training window, the sequence length of the model (`context`). Default 64.
+    public var context: Int
+    /// text: how text becomes token ids (`tokenizer`): `char`, one token per Unicode character. Default `char`.
+    public var tokenizer: Tokenizer
+
+    /// How text is cut into tokens.
+    public enum Tokenizer: String, Codable, CaseIterable, Sendable {
+        /// One token per Unicode scalar; the vocabulary is the corpus's characters.
+        case char
+    }
 
     /// A data section; every argument defaults to the value documented on its property.
     public init(dataset: Dataset = .fashionMNIST, path: String? = nil, validationSize: Int = 5000,
                 normalize: Bool = true, trainSubset: Int = 0, testSubset: Int = 0,
-                augment: AugmentConfig = AugmentConfig()) {
+                augment: AugmentConfig = AugmentConfig(), validationFraction: Double = 0.1, context: Int = 64,
+                tokenizer: Tokenizer = .char) {
         self.dataset = dataset
         self.path = path ?? dataset.defaultPath
         self.validationSize = validationSize
@@ -47,6 +65,9 @@ public struct DataConfig: Codable, Equatable, Sendable {
         self.trainSubset = trainSubset
         self.testSubset = testSubset
         self.augment = augment
+        self.validationFraction = validationFraction
+        self.context = context
+        self.tokenizer = tokenizer
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
@@ -56,6 +77,8 @@ public struct DataConfig: Codable, Equatable, Sendable {
         case trainSubset = "train_subset"
         case testSubset = "test_subset"
         case augment
+        case validationFraction = "validation_fraction"
+        case context, tokenizer
     }
 
     /// Decodes the section; absent keys take their defaults (`path` after `dataset`).
@@ -68,7 +91,10 @@ public struct DataConfig: Codable, Equatable, Sendable {
                   normalize: try c.decode(.normalize, or: d.normalize),
                   trainSubset: try c.decode(.trainSubset, or: d.trainSubset),
                   testSubset: try c.decode(.testSubset, or: d.testSubset),
-                  augment: try c.decode(.augment, or: d.augment))
+                  augment: try c.decode(.augment, or: d.augment),
+                  validationFraction: try c.decode(.validationFraction, or: d.validationFraction),
+                  context: try c.decode(.context, or: d.context),
+                  tokenizer: try c.decode(.tokenizer, or: d.tokenizer))
     }
 
     /// Checks value ranges; `path` is where this section sits (`data`).
@@ -86,6 +112,9 @@ public struct DataConfig: Codable, Equatable, Sendable {
                     "must be a probability in [0, 1], got \(augment.randomErasing); e.g. random_erasing: 0.5")
         try require(augment.cropPadding >= 0, path.appending("augment").appending("crop_padding"),
                     "must be 0 (off) or a number of pixels, got \(augment.cropPadding); e.g. crop_padding: 2")
+        try require(validationFraction >= 0 && validationFraction < 1, path.appending("validation_fraction"),
+                    "must be in [0, 1) (the share of the text held out at its end), got \(validationFraction); e.g. validation_fraction: 0.1")
+        try require(context >= 1, path.appending("context"), "must be at least 1 character, got \(context); e.g. context: 64")
         if trainSubset > 0 {
             try require(validationSize < trainSubset, path.appending("validation_size"),
                         "\(validationSize) validation samples leave none of the \(trainSubset) in train_subset "

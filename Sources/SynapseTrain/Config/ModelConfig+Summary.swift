@@ -10,6 +10,8 @@ extension ModelConfig {
         case .cnn:
             let perBlock = convsPerBlock > 1 ? "×\(convsPerBlock)" : ""
             return "cnn conv \(conv)\(perBlock) k\(kernelSize)\(batchNorm ? " bn" : "") fc \(hidden)"
+        case .lstm, .gru, .rnn:
+            return "\(kind.rawValue) \(layers)×\(hiddenSize) embedding \(embedding)"
         }
     }
 }

@@ -18,9 +18,19 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         /// Convolutional network: conv blocks (conv → [batch norm] → activation → [residual
         /// blocks] → pool), then flatten and fully connected layers of widths `hidden`.
         case cnn
+        /// Long short-term memory network (PyTorch `nn.LSTM`): on text, embedding → `layers`
+        /// LSTM layers of `hidden_size` → a linear head at every position; on images, each image
+        /// read row by row as a sequence, the last hidden state → linear classifier.
+        case lstm
+        /// Gated recurrent unit network (PyTorch `nn.GRU`), built like `lstm`.
+        case gru
+        /// Plain (Elman) recurrent network with tanh (PyTorch `nn.RNN`), built like `lstm`.
+        case rnn
 
         /// Whether the model reads images [N, C, H, W] rather than flat rows [N, features].
         public var takesImages: Bool { self != .mlp }
+        /// Whether the model is a recurrent network (lstm, gru, rnn).
+        public var isRecurrent: Bool { self == .lstm || self == .gru || self == .rnn }
     }
 
     /// Nonlinearity after each hidden layer (PyTorch `nn.ReLU`, `nn.Sigmoid`, `nn.Tanh`,
@@ -67,6 +77,12 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     /// buffer with the same name and shape is copied, the rest keep their fresh initialization.
     /// A resumed run reads its own checkpoint instead. Default "" = random initialization only.
     public var initFrom: String
+    /// lstm/gru/rnn on text: width of the token embedding (`embedding`). Default 64.
+    public var embedding: Int
+    /// lstm/gru/rnn: width of each recurrent layer's hidden state (`hidden_size`). Default 256.
+    public var hiddenSize: Int
+    /// lstm/gru/rnn: stacked recurrent layers (`layers`); `dropout` acts between them. Default 2.
+    public var layers: Int
     /// Name prefixes (layers such as `fc3`, or single tensors such as `fc3.bias`) that keep their
     /// fresh initialization although `init_from` has them, e.g. a classifier head to retrain
     /// from scratch (`init_skip`). Default none.
@@ -87,7 +103,8 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     public init(kind: Kind = .mlp, hidden: [Int] = [256, 128], activation: Activation = .relu,
                 dropout: Float = 0, initializer: Initializer = .pytorchDefault, conv: [Int] = [32, 64],
                 kernelSize: Int = 3, convsPerBlock: Int = 1, batchNorm: Bool = false, syncBatchNorm: Bool = false, residualBlocks: Int = 0,
-                pool: Pool = .max, convDropout: Float = 0, initFrom: String = "", initSkip: [String] = []) {
+                pool: Pool = .max, convDropout: Float = 0, embedding: Int = 64, hiddenSize: Int = 256, layers: Int = 2,
+                initFrom: String = "", initSkip: [String] = []) {
         self.kind = kind
         self.hidden = hidden
         self.activation = activation
@@ -101,6 +118,9 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         self.residualBlocks = residualBlocks
         self.pool = pool
         self.convDropout = convDropout
+        self.embedding = embedding
+        self.hiddenSize = hiddenSize
+        self.layers = layers
         self.initFrom = initFrom
         self.initSkip = initSkip
     }
@@ -116,6 +136,9 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         case residualBlocks = "residual_blocks"
         case pool
         case convDropout = "conv_dropout"
+        case embedding
+        case hiddenSize = "hidden_size"
+        case layers
         case initFrom = "init_from"
         case initSkip = "init_skip"
     }
@@ -137,6 +160,9 @@ public struct ModelConfig: Codable, Equatable, Sendable {
                   residualBlocks: try c.decode(.residualBlocks, or: d.residualBlocks),
                   pool: try c.decode(.pool, or: d.pool),
                   convDropout: try c.decode(.convDropout, or: d.convDropout),
+                  embedding: try c.decode(.embedding, or: d.embedding),
+                  hiddenSize: try c.decode(.hiddenSize, or: d.hiddenSize),
+                  layers: try c.decode(.layers, or: d.layers),
                   initFrom: try c.decode(.initFrom, or: d.initFrom),
                   initSkip: try c.decode(.initSkip, or: d.initSkip))
     }
@@ -162,6 +188,11 @@ public struct ModelConfig: Codable, Equatable, Sendable {
                         "must be in [0, 1), got \(convDropout)")
             try require(!syncBatchNorm || batchNorm, path.appending("sync_batchnorm"),
                         "needs batch_norm: true (there are no batch statistics to synchronize)")
+        }
+        if kind.isRecurrent {
+            try require(embedding >= 1, path.appending("embedding"), "must be at least 1, got \(embedding); e.g. embedding: 64")
+            try require(hiddenSize >= 1, path.appending("hidden_size"), "must be at least 1, got \(hiddenSize); e.g. hidden_size: 256")
+            try require(layers >= 1, path.appending("layers"), "a \(kind.rawValue) needs at least 1 layer, got \(layers); e.g. layers: 2")
         }
         try require(dropout >= 0 && dropout < 1, path.appending("dropout"),
                     "must be in [0, 1) (the probability of dropping a unit), got \(dropout); use 0 to turn dropout off")

@@ -8,7 +8,8 @@ import SynapseNN
 /// and stay stable across versions.
 public enum ModelFactory {
     /// The model a `model:` config section describes, for samples of `inputShape`
-    /// ([C, H, W] images, or [features]) and `outputSize` classes, initialized from `rng`.
+    /// ([C, H, W] images, or [features]; `[]` for token ids of a vocabulary of `outputSize`)
+    /// and `outputSize` classes, initialized from `rng`.
     public static func build(config: ModelConfig, inputShape: [Int], outputSize: Int,
                              rng: inout RandomGenerator) throws -> Sequential {
         switch config.kind {
@@ -21,6 +22,10 @@ public enum ModelFactory {
                 throw UserError("model.kind: cnn needs image data [C, H, W]; the dataset has samples of shape \(inputShape)")
             }
             return try cnn(config: config, inputShape: inputShape, outputSize: outputSize, rng: &rng)
+        case .lstm, .gru, .rnn:
+            return inputShape.isEmpty
+                ? languageModel(config: config, vocabularySize: outputSize, rng: &rng)
+                : try sequenceClassifier(config: config, inputShape: inputShape, outputSize: outputSize, rng: &rng)
         }
     }
 

@@ -2,6 +2,7 @@ import Foundation
 import SynapseCore
 import SynapseOptim
 import SynapseComm
+import SynapseData
 
 extension CheckpointError: UserFacingError {}
 extension SafeTensorsError: UserFacingError {}
@@ -37,6 +38,9 @@ final class CheckpointIO {
     private let optimizer: any Optimizer
     private let ema: ExponentialMovingAverage?
     private let store: CheckpointStore
+    /// A text run's tokenizer: saved as tokenizer.json, and on resume the checkpoint's must
+    /// be this one (the corpus must not have changed its characters, or every id would shift).
+    var tokenizer: CharacterTokenizer?
 
     /// Saves and restores `replica`'s state in the checkpoints of `runDirectory`.
     convenience init(replica: Replica, runDirectory: URL) {
@@ -96,6 +100,11 @@ final class CheckpointIO {
             out["best.safetensors"] = SafeTensors.encode(snapshotEntries(best.values, best.buffers),
                                                          metadata: ["epoch": String(p.bestEpoch ?? 0)])
         }
+        if let tokenizer {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            out["tokenizer.json"] = try encoder.encode(tokenizer)
+        }
         if let ema {
             out["ema.safetensors"] = SafeTensors.encode(snapshotEntries(ema.parameters, ema.buffers),
                                                         metadata: ["decay": String(ema.decay), "updates": String(ema.updates)])
@@ -149,6 +158,7 @@ final class CheckpointIO {
             let loaded = try CheckpointStore.load(path: path.path)
             try loaded.safeTensors("model.safetensors").readModel(into: arena, buffers: buffers)
             try readOptimizerState(of: loaded)
+            try checkTokenizer(of: loaded)
             if loaded.files["best.safetensors"] != nil {
                 let (values, bufferValues) = try Self.readSnapshot(try loaded.safeTensors("best.safetensors"), arena: arena, buffers: buffers)
                 best = WeightsSnapshot(values: values, buffers: bufferValues)
@@ -203,6 +213,22 @@ final class CheckpointIO {
             tensors[name] = Tensor(shape: info.shape, values: try optFile.floats(named: name))
         }
         try optimizer.loadState(stepCount: Int(optFile.metadata["step_count"] ?? "") ?? -1, tensors: tensors)
+    }
+
+    /// A text run resumes only on a corpus with exactly the checkpoint's characters.
+    private func checkTokenizer(of loaded: LoadedCheckpoint) throws {
+        guard let tokenizer else { return }
+        guard let json = loaded.files["tokenizer.json"],
+              let saved = try? JSONDecoder().decode(CharacterTokenizer.self, from: json) else {
+            throw UserError("checkpoint \(loaded.path) has no readable tokenizer.json, so it is not a text model's checkpoint; "
+                            + "resume it with the config it was trained with")
+        }
+        try saved.requireCovers(tokenizer, source: "the corpus (data.path)")
+        guard saved == tokenizer else {
+            throw UserError("the corpus (data.path) lacks \(saved.count - tokenizer.count) of the \(saved.count) characters "
+                            + "of checkpoint \(loaded.path)'s vocabulary, so every token id would shift; resume with the corpus "
+                            + "the run was trained on")
+        }
     }
 
     /// Warns when the run resumes on another rank count or with another config.

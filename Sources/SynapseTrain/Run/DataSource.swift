@@ -39,6 +39,10 @@ public struct TrainingBatch {
 public protocol DataSource: AnyObject {
     /// Optimizer steps in one epoch.
     var stepsPerEpoch: Int { get }
+    /// Predictions (samples, or tokens) in one global batch.
+    var predictionsPerStep: Int { get }
+    /// What the run trains on, for the plan line ("55000 samples (val 5000, test 10000)").
+    var description: String { get }
     /// Samples (or windows) in `split`, over all ranks.
     func count(of split: EvaluationSplit) -> Int
     /// This rank's share of global batch `index` of `epoch`. Its buffers may be reused by the

@@ -43,6 +43,12 @@ public final class ImageDataSource: DataSource {
 
     public var stepsPerEpoch: Int { data.stepsPerEpoch(globalBatch: globalBatch, worldSize: worldSize) }
 
+    public var predictionsPerStep: Int { globalBatch }
+
+    public var description: String {
+        "\(data.trainCount) samples (val \(data.valCount), test \(data.testCount))"
+    }
+
     public func count(of split: EvaluationSplit) -> Int { data.count(of: split) }
 
     /// - Shape: inputs [G/S, features] or [G/S, C, H, W], targets [G/S].

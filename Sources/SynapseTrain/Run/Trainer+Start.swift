@@ -9,6 +9,11 @@ extension Trainer {
     public var arena: ParameterArena { replica.arena }
     public var optimizer: any Optimizer { replica.optimizer }
     public var ema: ExponentialMovingAverage? { replica.ema }
+    /// The images of an image run (the programming error of asking a text run stops).
+    public var data: TrainingData {
+        guard let images = source as? ImageDataSource else { preconditionFailure("Trainer.data: a text run has no images") }
+        return images.data
+    }
 
     /// Sharded evaluation of `split` with the weights validation and test score (collective).
     public func evaluate(split: EvaluationSplit) throws -> EvalResult { try replica.evaluate(split, on: source) }
@@ -32,8 +37,8 @@ extension Trainer {
         teacherSeconds = Date().timeIntervalSince(t0)
         let console = Console(rank: comm.rank)
         if state.step == 0 {
-            console.print("training \(model.parameterCount) parameters on \(data.trainCount) samples "
-                          + "(val \(data.valCount), test \(data.testCount)); \(comm.size) rank(s) × batch \(config.train.batchSize / comm.size) "
+            console.print("training \(model.parameterCount) parameters on \(source.description); "
+                          + "\(comm.size) rank(s) × batch \(config.train.batchSize / comm.size) "
                           + "= global batch \(config.train.batchSize); \(totalSteps) steps")
             if let frozen = replica.frozenLayers { console.print(frozen.description(ofTotal: model.parameterCount)) }
             if let ema {

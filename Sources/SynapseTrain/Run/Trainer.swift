@@ -25,10 +25,8 @@ public final class Trainer {
     public let runDirectory: URL
     /// What this rank holds and how it steps.
     public let replica: Replica
-    /// The images, already normalized and split.
-    public let data: TrainingData
-    /// This rank's batches.
-    public let source: ImageDataSource
+    /// This rank's batches: images (`ImageDataSource`) or text (`TextDataSource`).
+    public let source: any DataSource
     /// Set by SIGTERM / SIGUSR1 (or by a test).
     public let stopSignal: StopSignal
     /// Steps in the whole run.
@@ -52,10 +50,18 @@ public final class Trainer {
         self.sync = DistributedSync(comm: comm)
         self.console = Console(rank: comm.rank)
         try ImageDataSource.requireDivisibleBatch(config: config, comm: comm)
-        self.data = try data ?? TrainingData(config: config)
-        self.source = try ImageDataSource(data: self.data, config: config, comm: comm)
+        let inputShape: [Int], classes: Int
+        if config.data.dataset == .text {
+            let text = try TextData(config: config)
+            self.source = try TextDataSource(data: text, config: config, comm: comm)
+            (inputShape, classes) = ([], text.tokenizer.count)   // token ids of a vocabulary of `classes`
+        } else {
+            let images = try data ?? TrainingData(config: config)
+            self.source = try ImageDataSource(data: images, config: config, comm: comm)
+            (inputShape, classes) = (images.imageShape, images.classCount)
+        }
         self.totalSteps = config.train.totalSteps(stepsPerEpoch: source.stepsPerEpoch)
-        self.replica = try Replica(config: config, inputShape: self.data.imageShape, classCount: self.data.classCount,
+        self.replica = try Replica(config: config, inputShape: inputShape, classCount: classes,
                                    totalSteps: totalSteps, comm: comm, stopSignal: stopSignal)
     }
 
@@ -66,13 +72,14 @@ public final class Trainer {
         func now() -> Double { Date().timeIntervalSince(start) }
         try sync.checkSameConfig(hash: config.hash)
         let io = CheckpointIO(replica: replica, runDirectory: runDirectory)
+        io.tokenizer = (source as? TextDataSource)?.data.tokenizer
         var (state, best) = try startingPoint(resume, io: io)
         let metrics: MetricsWriter? = try console.isRoot
             ? MetricsWriter(runDirectory: runDirectory, keepUpToStep: resume == nil ? nil : state.step) : nil
         let epochEnd = EpochEndPolicy(replica: replica, data: source, console: console, metrics: metrics)
         epochEnd.best = best
         let log = TrainingLog(sync: sync, console: console, metrics: metrics, config: config.train, totalSteps: totalSteps,
-                              stepsPerEpoch: source.stepsPerEpoch, predictionsPerStep: config.train.batchSize,
+                              stepsPerEpoch: source.stepsPerEpoch, predictionsPerStep: source.predictionsPerStep,
                               resumed: resume == nil ? nil : state, pauseSeconds: teacherSeconds)
         state.openInterval = nil
         func checkpoint() throws -> URL {

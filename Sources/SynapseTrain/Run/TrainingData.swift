@@ -45,6 +45,7 @@ public final class TrainingData {
             case .fashionMNIST: return try FashionMNIST.load(directory: d.path, split: part)
             case .mnist: return try MNIST.load(directory: d.path, split: part)
             case .cifar10: return try CIFAR10.load(directory: d.path, split: part)
+            case .text: throw UserError("data.dataset text is not image data; it is read by TextData")
             }
         }
         var train = try load(.train)
