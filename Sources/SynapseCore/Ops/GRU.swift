@@ -42,11 +42,14 @@ public func gru(_ x: Tensor, h0: Tensor? = nil,
             let row = b * T + t
             let a = xs + row * G, hh = hs + row * G, h = yp + row * H
             let hp = t == 0 ? UnsafePointer(h0.pointer + b * H) : UnsafePointer(yp + (row - 1) * H)
-            for j in 0..<H {
-                let r = gateSigmoid(a[j] + hh[j]), z = gateSigmoid(a[H + j] + hh[H + j])
-                let n = gateTanh(a[2 * H + j] + r * hh[2 * H + j])
-                a[j] = r; a[H + j] = z; a[2 * H + j] = n
-                h[j] = (1 - z) * n + z * hp[j]
+            var j = 0
+            while j < H {   // eight hidden units at a time (see GateActivations.swift)
+                let r = gateSigmoid(load8(a, j, H) + load8(hh, j, H))
+                let z = gateSigmoid(load8(a + H, j, H) + load8(hh + H, j, H))
+                let n = gateTanh(load8(a + 2 * H, j, H) + r * load8(hh + 2 * H, j, H))
+                store8(r, a, j, H); store8(z, a + H, j, H); store8(n, a + 2 * H, j, H)
+                store8((1 - z) * n + z * load8(hp, j, H), h, j, H)
+                j += 8
             }
         }
     }
@@ -86,15 +89,17 @@ private func gruBackward(dy: Tensor, y: Tensor, gates: Tensor, hiddenSide: Tenso
             let a = gp + row * G, hn = hs + row * G + 2 * H
             let hp = t == 0 ? UnsafePointer(h0.pointer + b * H) : UnsafePointer(yp + (row - 1) * H)
             let dx = dxp + row * G, dhh = dhp + row * G, dyRow = dyp + row * H, carryRow = carryp + b * H
-            for j in 0..<H {
-                let r = a[j], z = a[H + j], n = a[2 * H + j]
-                let dh = dyRow[j] + carryRow[j]
+            var j = 0
+            while j < H {
+                let r = load8(a, j, H), z = load8(a + H, j, H), n = load8(a + 2 * H, j, H)
+                let dh = load8(dyRow, j, H) + load8(carryRow, j, H)
                 let dnPre = dh * (1 - z) * (1 - n * n)
-                let drPre = dnPre * hn[j] * r * (1 - r)
-                let dzPre = dh * (hp[j] - n) * z * (1 - z)
-                dx[j] = drPre; dx[H + j] = dzPre; dx[2 * H + j] = dnPre
-                dhh[j] = drPre; dhh[H + j] = dzPre; dhh[2 * H + j] = dnPre * r
-                carryRow[j] = dh * z
+                let drPre = dnPre * load8(hn, j, H) * r * (1 - r)
+                let dzPre = dh * (load8(hp, j, H) - n) * z * (1 - z)
+                store8(drPre, dx, j, H); store8(dzPre, dx + H, j, H); store8(dnPre, dx + 2 * H, j, H)
+                store8(drPre, dhh, j, H); store8(dzPre, dhh + H, j, H); store8(dnPre * r, dhh + 2 * H, j, H)
+                store8(dh * z, carryRow, j, H)
+                j += 8
             }
         }
         if t > 0 || h0.requiresGrad {   // carry [B, H] += dGh[:, t] [B, 3H] · W_hh [3H, H]

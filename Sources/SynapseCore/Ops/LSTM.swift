@@ -60,17 +60,20 @@ public func lstm(_ x: Tensor, h0: Tensor? = nil, c0: Tensor? = nil,
 }
 
 /// One step's gate math for one sequence: activations written over the pre-activations in
-/// `z` [4H], then c [H] and h [H].
+/// `z` [4H], then c [H] and h [H]. Eight hidden units at a time (see GateActivations.swift).
 @inline(__always)
 private func lstmPointwiseForward(_ z: UnsafeMutablePointer<Float>, cPrev: UnsafePointer<Float>,
                                   c: UnsafeMutablePointer<Float>, h: UnsafeMutablePointer<Float>, _ H: Int) {
-    for j in 0..<H {
-        let i = gateSigmoid(z[j]), f = gateSigmoid(z[H + j])
-        let g = gateTanh(z[2 * H + j]), o = gateSigmoid(z[3 * H + j])
-        z[j] = i; z[H + j] = f; z[2 * H + j] = g; z[3 * H + j] = o
-        let cj = f * cPrev[j] + i * g
-        c[j] = cj
-        h[j] = o * gateTanh(cj)
+    let zi = z, zf = z + H, zg = z + 2 * H, zo = z + 3 * H   // gate blocks i, f, g, o, each [H]
+    var j = 0
+    while j < H {
+        let i = gateSigmoid(load8(zi, j, H)), f = gateSigmoid(load8(zf, j, H))
+        let g = gateTanh(load8(zg, j, H)), o = gateSigmoid(load8(zo, j, H))
+        store8(i, zi, j, H); store8(f, zf, j, H); store8(g, zg, j, H); store8(o, zo, j, H)
+        let cj = f * load8(cPrev, j, H) + i * g
+        store8(cj, c, j, H)
+        store8(o * gateTanh(cj), h, j, H)
+        j += 8
     }
 }
 
@@ -101,19 +104,8 @@ private func lstmBackward(dPacked: Tensor, packed: Tensor, gates: Tensor, cells:
         for b in 0..<B {
             let row = b * T + t
             let cPrev = t == 0 ? UnsafePointer(c0.pointer + b * H) : UnsafePointer(cp + (row - 1) * H)
-            let a = gp + row * G, dz = dgp + row * G, c = cp + row * H
-            let dyRow = dy + row * H, carryRow = carryp + b * H, dcRow = dcp + b * H
-            for j in 0..<H {
-                let i = a[j], f = a[H + j], g = a[2 * H + j], o = a[3 * H + j]
-                let tc = gateTanh(c[j])
-                let dh = dyRow[j] + carryRow[j]
-                let dcj = dcRow[j] + dh * o * (1 - tc * tc)
-                dz[j] = dcj * g * i * (1 - i)
-                dz[H + j] = dcj * cPrev[j] * f * (1 - f)
-                dz[2 * H + j] = dcj * i * (1 - g * g)
-                dz[3 * H + j] = dh * tc * o * (1 - o)
-                dcRow[j] = dcj * f
-            }
+            lstmPointwiseBackward(gp + row * G, c: cp + row * H, cPrev: cPrev, dy: dy + row * H,
+                                  carry: carryp + b * H, dc: dcp + b * H, dz: dgp + row * G, H)
         }
         if t > 0 || h0.requiresGrad {   // carry [B, H] = dGates[:, t] [B, 4H] · W_hh [4H, H]
             BLAS.gemm(transA: false, transB: false, m: B, n: H, k: G, a: dgp + t * G, lda: T * G,
@@ -124,6 +116,28 @@ private func lstmBackward(dPacked: Tensor, packed: Tensor, gates: Tensor, cells:
     c0.accumulateGrad { g in for k in 0..<g.count { g[k] += dcp[k] } }
     accumulateProjectionGradients(dGx: dGates, dGh: dGates, x: x, y: packed.pointer, h0: h0,
                                   weightIH: weightIH, weightHH: weightHH, biasIH: biasIH, biasHH: biasHH, d)
+}
+
+/// One step of `lstmBackward` for one sequence, eight hidden units at a time: reads the gate
+/// activations a [4H], c_t and c_{t-1} [H], dy [H] and carry [H] (dh = dy + carry), updates
+/// dc [H] from dL/dc_t to dL/dc_{t-1}, writes the pre-activation gradients dz [4H].
+@inline(__always)
+private func lstmPointwiseBackward(_ a: UnsafePointer<Float>, c: UnsafePointer<Float>, cPrev: UnsafePointer<Float>,
+                                   dy: UnsafePointer<Float>, carry: UnsafePointer<Float>,
+                                   dc: UnsafeMutablePointer<Float>, dz: UnsafeMutablePointer<Float>, _ H: Int) {
+    var j = 0
+    while j < H {
+        let i = load8(a, j, H), f = load8(a + H, j, H), g = load8(a + 2 * H, j, H), o = load8(a + 3 * H, j, H)
+        let tc = gateTanh(load8(c, j, H))
+        let dh = load8(dy, j, H) + load8(carry, j, H)
+        let dcj = load8(dc, j, H) + dh * o * (1 - tc * tc)
+        store8(dcj * g * i * (1 - i), dz, j, H)
+        store8(dcj * load8(cPrev, j, H) * f * (1 - f), dz + H, j, H)
+        store8(dcj * i * (1 - g * g), dz + 2 * H, j, H)
+        store8(dh * tc * o * (1 - o), dz + 3 * H, j, H)
+        store8(dcj * f, dc, j, H)
+        j += 8
+    }
 }
 
 /// One LSTM step written out with plain loops, in Double, no BLAS: the definition above

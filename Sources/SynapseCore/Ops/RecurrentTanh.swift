@@ -32,7 +32,8 @@ public func rnnTanh(_ x: Tensor, h0: Tensor? = nil,
         for b in 0..<B {
             let row = b * T + t
             let z = pp + row * H, h = yp + row * H
-            for j in 0..<H { h[j] = gateTanh(z[j]) }
+            var j = 0
+            while j < H { store8(gateTanh(load8(z, j, H)), h, j, H); j += 8 }   // see GateActivations.swift
         }
     }
     let inputs = [x, h0, weightIH, weightHH] + [biasIH, biasHH].compactMap { $0 }
@@ -63,7 +64,12 @@ private func rnnTanhBackward(dy: Tensor, y: Tensor, x: Tensor, h0: Tensor, weigh
         for b in 0..<B {
             let row = b * T + t
             let h = yp + row * H, dyRow = dyp + row * H, dz = dp + row * H, carryRow = carryp + b * H
-            for j in 0..<H { dz[j] = (dyRow[j] + carryRow[j]) * (1 - h[j] * h[j]) }
+            var j = 0
+            while j < H {
+                let hj = load8(h, j, H)
+                store8((load8(dyRow, j, H) + load8(carryRow, j, H)) * (1 - hj * hj), dz, j, H)
+                j += 8
+            }
         }
         if t > 0 || h0.requiresGrad {   // carry [B, H] = dPre[:, t] [B, H] · W_hh [H, H]
             BLAS.gemm(transA: false, transB: false, m: B, n: H, k: H, a: dp + t * H, lda: T * H,
