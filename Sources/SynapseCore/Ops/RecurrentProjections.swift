@@ -1,0 +1,95 @@
+/// The matrix products every recurrent cell shares, done for the whole sequence at once.
+///
+/// A recurrent layer is `gates_t = x_t W_ihᵀ + b_ih + h_{t-1} W_hhᵀ + b_hh` followed by a
+/// cell-specific pointwise update. Only the `h_{t-1} W_hhᵀ` term has to wait for the previous
+/// step; everything that involves x, and every weight gradient, is one GEMM over all B·T rows
+/// (rows ordered (b, t), as x [B, T, I] is stored). That turns T small matrix products into
+/// one large one, which BLAS runs near peak. (cuDNN and PyTorch's CPU kernels do the same.)
+
+/// Input projection of every step: `X W_ihᵀ + b_ih (+ b_hh)`, one GEMM.
+///
+/// `biasHH` is folded in here for the tanh RNN and the LSTM, where both biases are simply
+/// added; the GRU keeps b_hh apart (its b_hn sits inside r ⊙ (W_hn h + b_hn)) and passes nil.
+/// - Shape: x [B, T, I], weightIH [G, I], biases [G] → [B, T, G].
+func inputProjection(_ x: Tensor, weightIH: Tensor, biasIH: Tensor?, biasHH: Tensor?,
+                     _ d: RecurrentDimensions) -> Tensor {
+    let rows = d.B * d.T, G = d.G
+    let gates = Tensor(uninitializedShape: [d.B, d.T, G])   // [B, T, G]
+    fillRows(gates.pointer, rows: rows, width: G, biasIH, biasHH)
+    BLAS.gemm(transA: false, transB: true, m: rows, n: G, k: d.I,
+              a: x.pointer, lda: d.I, b: weightIH.pointer, ldb: d.I,
+              beta: 1, c: gates.pointer, ldc: G)
+    return gates
+}
+
+/// Writes `a + b` (either may be nil, meaning zero) into each of `rows` rows of `width`.
+func fillRows(_ dst: UnsafeMutablePointer<Float>, rows: Int, width: Int, _ a: Tensor?, _ b: Tensor?) {
+    guard rows > 0 else { return }
+    let first = dst   // [width]: the summed bias, built once, then copied to every row
+    switch (a, b) {
+    case let (a?, b?):
+        let ap = a.pointer, bp = b.pointer
+        for j in 0..<width { first[j] = ap[j] + bp[j] }
+    case let (a?, nil): first.update(from: a.pointer, count: width)
+    case let (nil, b?): first.update(from: b.pointer, count: width)
+    case (nil, nil): first.update(repeating: 0, count: width)
+    }
+    for r in 1..<rows { (dst + r * width).update(from: first, count: width) }
+}
+
+/// `h_{t-1}` for every step, as one [B·T, H] matrix for the W_hh gradient GEMM:
+/// row (b, 0) is h0[b], row (b, t) is y[b, t-1].
+/// - Shape: y [B, T, H], h0 [B, H] → [B, T, H].
+func previousHiddenStates(_ y: UnsafePointer<Float>, h0: UnsafePointer<Float>, _ d: RecurrentDimensions) -> Tensor {
+    let B = d.B, T = d.T, H = d.H
+    let prev = Tensor(uninitializedShape: [B, T, H])   // [B, T, H]
+    let p = prev.pointer
+    for b in 0..<B {
+        (p + b * T * H).update(from: h0 + b * H, count: H)
+        if T > 1 { (p + (b * T + 1) * H).update(from: y + b * T * H, count: (T - 1) * H) }
+    }
+    return prev
+}
+
+/// The weight, bias and input gradients of one recurrent layer, given the gradients of the
+/// gate pre-activations at every step: four GEMMs over all B·T rows, no loop over time.
+///
+///     dX    += dGx · W_ih        dW_ih += dGxᵀ · X        db_ih += Σ_rows dGx
+///     dW_hh += dGhᵀ · H_prev     db_hh += Σ_rows dGh
+///
+/// `dGx` is the gradient of the input-side pre-activation (x W_ihᵀ + b_ih) and `dGh` of the
+/// hidden-side one (h W_hhᵀ + b_hh); they are the same tensor except in the GRU.
+/// - Shape: dGx, dGh [B, T, G]; x [B, T, I]; y [B, T, H] (forward output); h0 [B, H].
+func accumulateProjectionGradients(dGx: Tensor, dGh: Tensor, x: Tensor, y: UnsafePointer<Float>, h0: Tensor,
+                                   weightIH: Tensor, weightHH: Tensor, biasIH: Tensor?, biasHH: Tensor?,
+                                   _ d: RecurrentDimensions) {
+    let rows = d.B * d.T, G = d.G, I = d.I, H = d.H
+    x.accumulateGrad { dx in   // dX [B·T, I] += dGx [B·T, G] · W_ih [G, I]
+        BLAS.gemm(transA: false, transB: false, m: rows, n: I, k: G,
+                  a: dGx.pointer, lda: G, b: weightIH.pointer, ldb: I,
+                  beta: 1, c: dx.baseAddress!, ldc: I)
+    }
+    weightIH.accumulateGrad { dW in   // dW_ih [G, I] += dGxᵀ [G, B·T] · X [B·T, I]
+        BLAS.gemm(transA: true, transB: false, m: G, n: I, k: rows,
+                  a: dGx.pointer, lda: G, b: x.pointer, ldb: I,
+                  beta: 1, c: dW.baseAddress!, ldc: I)
+    }
+    if weightHH.requiresGrad {
+        let hPrev = previousHiddenStates(y, h0: h0.pointer, d)   // [B·T, H]
+        weightHH.accumulateGrad { dW in   // dW_hh [G, H] += dGhᵀ [G, B·T] · H_prev [B·T, H]
+            BLAS.gemm(transA: true, transB: false, m: G, n: H, k: rows,
+                      a: dGh.pointer, lda: G, b: hPrev.pointer, ldb: H,
+                      beta: 1, c: dW.baseAddress!, ldc: H)
+        }
+    }
+    biasIH?.accumulateGrad { db in addColumnSums(dGx.pointer, rows: rows, width: G, into: db.baseAddress!) }
+    biasHH?.accumulateGrad { db in addColumnSums(dGh.pointer, rows: rows, width: G, into: db.baseAddress!) }
+}
+
+/// `dst[j] += Σ_r src[r, j]` over `rows` rows of `width` (a bias gradient).
+func addColumnSums(_ src: UnsafePointer<Float>, rows: Int, width: Int, into dst: UnsafeMutablePointer<Float>) {
+    for r in 0..<rows {
+        let row = src + r * width
+        for j in 0..<width { dst[j] += row[j] }
+    }
+}
