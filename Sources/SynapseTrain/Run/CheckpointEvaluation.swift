@@ -37,10 +37,13 @@ public final class TrainedModel {
     public let config: Config
     /// The replica holding the saved weights.
     public let replica: Replica
-    /// The data of the run.
-    public let data: TrainingData
-    /// This rank's share of it for evaluation.
-    public let source: ImageDataSource
+    /// This rank's share of the run's data for evaluation.
+    public let source: any DataSource
+    /// The images of an image model (the programming error of asking a text model stops).
+    public var data: TrainingData {
+        guard let images = source as? ImageDataSource else { preconditionFailure("TrainedModel.data: a text model has no images") }
+        return images.data
+    }
 
     /// Rebuilds the model of `loaded`. No collectives: wrap it in `agreeOnSuccess`.
     /// - Parameter data: the data to use instead of loading the config's own (it must be
@@ -51,9 +54,18 @@ public final class TrainedModel {
         }
         config = try ConfigLoader.parse(yaml: String(decoding: yaml, as: UTF8.self), source: loaded.path + "/config.yaml",
                                         overrides: overrides)
-        self.data = try data ?? TrainingData(config: config)
-        source = ImageDataSource(data: self.data, globalBatch: comm.size, rank: comm.rank, worldSize: comm.size)
-        replica = try Replica(config: config, inputShape: self.data.imageShape, classCount: self.data.classCount, comm: comm)
+        if config.data.dataset == .text {
+            var single = config
+            single.train.batchSize = comm.size   // only evaluates: any batch that divides
+            let text = try TextData(config: single)
+            try CheckpointIO.requireSameTokenizer(text.tokenizer, as: loaded)
+            source = try TextDataSource(data: text, config: single, comm: comm)
+            replica = try Replica(config: config, inputShape: [], classCount: text.tokenizer.count, comm: comm)
+        } else {
+            let images = try data ?? TrainingData(config: config)
+            source = ImageDataSource(data: images, globalBatch: comm.size, rank: comm.rank, worldSize: comm.size)
+            replica = try Replica(config: config, inputShape: images.imageShape, classCount: images.classCount, comm: comm)
+        }
         try loaded.safeTensors("model.safetensors").readModel(into: replica.arena, buffers: replica.buffers)
         if let ema = replica.ema,
            try !CheckpointIO.readAverage(of: loaded, into: ema, arena: replica.arena, buffers: replica.buffers) {
@@ -67,7 +79,6 @@ public final class TrainedModel {
     public init(of trainer: Trainer) {
         config = trainer.config
         replica = trainer.replica
-        data = trainer.data
         source = trainer.source
     }
 

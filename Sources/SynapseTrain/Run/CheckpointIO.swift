@@ -218,6 +218,12 @@ final class CheckpointIO {
     /// A text run resumes only on a corpus with exactly the checkpoint's characters.
     private func checkTokenizer(of loaded: LoadedCheckpoint) throws {
         guard let tokenizer else { return }
+        try Self.requireSameTokenizer(tokenizer, as: loaded)
+    }
+
+    /// Throws unless `tokenizer` (built from the corpus now) is the one `loaded` was trained
+    /// with: a character it lacks, or one fewer (every id would shift), is a user error.
+    static func requireSameTokenizer(_ tokenizer: CharacterTokenizer, as loaded: LoadedCheckpoint) throws {
         guard let json = loaded.files["tokenizer.json"],
               let saved = try? JSONDecoder().decode(CharacterTokenizer.self, from: json) else {
             throw UserError("checkpoint \(loaded.path) has no readable tokenizer.json, so it is not a text model's checkpoint; "

@@ -48,6 +48,10 @@ public enum Predictions {
     /// - Throws: `UserError` for a position outside the split or a count below 1.
     public static func predict(_ trained: TrainedModel, split: EvaluationSplit, selection: Selection,
                                top: Int) throws -> [Prediction] {
+        guard trained.source is ImageDataSource else {
+            throw UserError("predict shows the classes an image model gives its images; this is a text model: "
+                            + "use synapse generate to sample text from it")
+        }
         let count = trained.data.count(of: split)
         let wanted: Set<Int>
         var limit = Int.max, onlyWrong = false
