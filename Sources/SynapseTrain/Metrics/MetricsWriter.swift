@@ -18,6 +18,9 @@ public struct MetricsRow: Sendable, Equatable {
     public var samplesPerSec: Double?
     /// Seconds since the run started (including earlier runs when resumed).
     public var elapsedSec: Double
+    /// Character language models: the loss in bits per character (nats / ln 2); nil otherwise.
+    /// In metrics.jsonl only.
+    public var bitsPerChar: Double? = nil
 
     /// Creates a row.
     public init(step: Int, epoch: Int, split: String, loss: Double, accuracy: Double?, lr: Double,
@@ -39,6 +42,7 @@ public struct MetricsRow: Sendable, Equatable {
         if let a = accuracy { parts.append("\"accuracy\":\(jsonNumber(a))") }
         parts.append("\"lr\":\(jsonNumber(lr))")
         if let s = samplesPerSec { parts.append("\"samples_per_sec\":\(jsonNumber(s))") }
+        if let b = bitsPerChar { parts.append("\"bits_per_char\":\(jsonNumber(b))") }
         parts.append("\"elapsed_sec\":\(jsonNumber(elapsedSec))")
         return "{" + parts.joined(separator: ",") + "}"
     }

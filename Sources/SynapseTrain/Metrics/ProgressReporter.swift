@@ -11,7 +11,14 @@ public final class ProgressReporter {
     private var lastDraw = 0.0
 
     /// A reporter for a run of `totalSteps` optimizer steps.
-    public init(console: Console, totalSteps: Int, stepsPerEpoch: Int, plainEvery: Int) {
+    /// What a prediction is ("samples", "tokens"), and for character models the loss in bits per character.
+    private let unit: String
+    private let reportsBitsPerCharacter: Bool
+
+    public init(console: Console, totalSteps: Int, stepsPerEpoch: Int, plainEvery: Int, unit: String = "samples",
+                reportsBitsPerCharacter: Bool = false) {
+        self.unit = unit
+        self.reportsBitsPerCharacter = reportsBitsPerCharacter
         self.console = console
         self.totalSteps = totalSteps
         self.stepsPerEpoch = stepsPerEpoch
@@ -29,10 +36,15 @@ public final class ProgressReporter {
             let filled = totalSteps > 0 ? min(width, width * step / totalSteps) : 0
             let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
             console.status("epoch \(epoch) [\(bar)] step \(step)/\(totalSteps) (\(epochStep)/\(stepsPerEpoch))  "
-                           + "loss \(String(format: "%.4f", loss))  \(Int(samplesPerSec)) samples/s  ETA \(formatDuration(eta))")
+                           + "loss \(lossText(loss))  \(Int(samplesPerSec)) \(unit)/s  ETA \(formatDuration(eta))")
         } else if step % plainEvery == 0 || step == totalSteps {
-            console.print("epoch \(epoch) step \(step)/\(totalSteps) loss \(String(format: "%.4f", loss)) "
-                          + "\(Int(samplesPerSec)) samples/s ETA \(formatDuration(eta))")
+            console.print("epoch \(epoch) step \(step)/\(totalSteps) loss \(lossText(loss)) "
+                          + "\(Int(samplesPerSec)) \(unit)/s ETA \(formatDuration(eta))")
         }
+    }
+
+    /// "0.4321", or for a character model "1.2345 (1.78 bits/char)".
+    private func lossText(_ loss: Double) -> String {
+        String(format: "%.4f", loss) + (reportsBitsPerCharacter ? String(format: " (%.2f bits/char)", loss / log(2)) : "")
     }
 }

@@ -1,8 +1,19 @@
+import Foundation
 import SynapseCore
 
 /// The split an evaluation scores.
 public enum EvaluationSplit: String, Sendable {
     case train, validation = "val", test
+}
+
+extension DataSource {
+    public var predictsCharacters: Bool { false }
+
+    /// `nats` per prediction in bits per character, for a character model; nil otherwise.
+    public func bitsPerCharacter(_ nats: Double) -> Double? { predictsCharacters ? nats / log(2) : nil }
+
+    /// What one prediction is, for throughput figures.
+    public var unit: String { predictsCharacters ? "tokens" : "samples" }
 }
 
 /// One batch as the model and the loss see it, whatever the data: the model's input and
@@ -43,6 +54,9 @@ public protocol DataSource: AnyObject {
     var predictionsPerStep: Int { get }
     /// What the run trains on, for the plan line ("55000 samples (val 5000, test 10000)").
     var description: String { get }
+    /// Whether each prediction is the next character of a text: the loss is then reported in
+    /// bits per character too, and throughput in tokens/s.
+    var predictsCharacters: Bool { get }
     /// Samples (or windows) in `split`, over all ranks.
     func count(of split: EvaluationSplit) -> Int
     /// This rank's share of global batch `index` of `epoch`. Its buffers may be reused by the

@@ -30,10 +30,13 @@ final class EpochEndPolicy {
     func epochEnded(_ state: inout TrainingProgress, elapsed: () -> Double) throws -> Bool {
         guard data.count(of: .validation) > 0 else { return false }
         let val = try replica.evaluate(.validation, on: data)
-        try metrics?.append(MetricsRow(step: state.step, epoch: state.epoch, split: "val", loss: val.loss,
-                                       accuracy: val.accuracy, lr: Double(replica.optimizer.learningRate),
-                                       samplesPerSec: nil, elapsedSec: state.elapsedBefore + elapsed()))
-        console.print("epoch \(state.epoch): val loss \(String(format: "%.4f", val.loss)) accuracy \(String(format: "%.2f", 100 * val.accuracy)) %")
+        var row = MetricsRow(step: state.step, epoch: state.epoch, split: "val", loss: val.loss, accuracy: val.accuracy,
+                             lr: Double(replica.optimizer.learningRate), samplesPerSec: nil, elapsedSec: state.elapsedBefore + elapsed())
+        row.bitsPerChar = data.bitsPerCharacter(val.loss)
+        try metrics?.append(row)
+        console.print("epoch \(state.epoch): val loss \(String(format: "%.4f", val.loss))"
+                      + (row.bitsPerChar.map { String(format: " (%.3f bits/char)", $0) } ?? "")
+                      + " accuracy \(String(format: "%.2f", 100 * val.accuracy)) %")
         if let lowered = replica.scheduler.recordValidation(loss: val.loss) {
             let s = replica.config.train.schedule
             console.print("validation loss has not improved for \(s.patience + 1) epochs: learning rate × \(s.gamma) → \(lowered)")
@@ -42,6 +45,18 @@ final class EpochEndPolicy {
         guard state.shouldStopEarly(config: earlyStopping) else { return false }
         console.print("early stopping: no improvement of \(earlyStopping.metric) for \(earlyStopping.patience) epochs")
         return true
+    }
+
+    /// At the end of a run that has a validation split but no test split (a text) and did not
+    /// end on an epoch boundary: one more validation pass, so the run reports where it ended.
+    func finalValidation(_ state: inout TrainingProgress, elapsed: () -> Double) throws {
+        guard data.count(of: .test) == 0 && data.count(of: .validation) > 0 && state.batchInEpoch > 0 else { return }
+        let val = try replica.evaluate(.validation, on: data)
+        var row = MetricsRow(step: state.step, epoch: state.epoch + 1, split: "val", loss: val.loss, accuracy: val.accuracy,
+                             lr: Double(replica.optimizer.learningRate), samplesPerSec: nil, elapsedSec: state.elapsedBefore + elapsed())
+        row.bitsPerChar = data.bitsPerCharacter(val.loss)
+        try metrics?.append(row)
+        if state.recordValidation(val, epoch: state.epoch + 1, config: earlyStopping) { rememberBest() }
     }
 
     /// Keeps a copy of the weights validation just scored as the best so far (identical on

@@ -63,6 +63,8 @@ public final class TextDataSource: DataSource {
 
     public var predictionsPerStep: Int { windows.globalBatchSize * context }
 
+    public var predictsCharacters: Bool { true }
+
     public var description: String {
         "\(data.split.train.count) characters of \(data.corpus.path) (val \(data.split.validation.count); "
             + "vocabulary \(data.tokenizer.count), context \(context))"

@@ -79,8 +79,7 @@ public final class Trainer {
         let epochEnd = EpochEndPolicy(replica: replica, data: source, console: console, metrics: metrics)
         epochEnd.best = best
         let log = TrainingLog(sync: sync, console: console, metrics: metrics, config: config.train, totalSteps: totalSteps,
-                              stepsPerEpoch: source.stepsPerEpoch, predictionsPerStep: source.predictionsPerStep,
-                              resumed: resume == nil ? nil : state, pauseSeconds: teacherSeconds)
+                              source: source, resumed: resume == nil ? nil : state, pauseSeconds: teacherSeconds)
         state.openInterval = nil
         func checkpoint() throws -> URL {
             var p = try log.withOpenInterval(state, now: now())
@@ -117,6 +116,7 @@ public final class Trainer {
 
         // The end: always a checkpoint, then the test pass (unless stopped by a signal).
         if stoppedEarly && config.train.earlyStopping.restoreBest { epochEnd.restoreBest() }
+        if !stoppedBySignal && !stoppedEarly { try epochEnd.finalValidation(&state, elapsed: now) }
         var summary = TrainingSummary(steps: state.step, epoch: state.epoch + (state.batchInEpoch > 0 ? 1 : 0),
                                       finalVal: state.lastVal, bestVal: state.bestVal, bestEpoch: state.bestEpoch,
                                       test: nil, seconds: now(),

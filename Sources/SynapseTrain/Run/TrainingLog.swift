@@ -16,19 +16,21 @@ final class TrainingLog {
     /// Predictions (samples, or tokens) in one global batch: the unit of the steps/s estimate.
     private let predictionsPerStep: Double
     private var interval = IntervalMeter()
+    private let source: any DataSource
 
     /// - Parameters:
     ///   - resumed: the progress of a resumed run (its open interval is carried on), or nil.
     ///   - pauseSeconds: time before the first step that is not training (teachers scoring).
     init(sync: DistributedSync, console: Console, metrics: MetricsWriter?, config: TrainConfig, totalSteps: Int,
-         stepsPerEpoch: Int, predictionsPerStep: Int, resumed: TrainingProgress?, pauseSeconds: Double) {
+         source: any DataSource, resumed: TrainingProgress?, pauseSeconds: Double) {
         self.sync = sync
+        self.source = source
         self.metrics = metrics
         self.logEvery = config.logEvery
         self.totalSteps = totalSteps
-        self.predictionsPerStep = Double(predictionsPerStep)
-        progress = ProgressReporter(console: console, totalSteps: totalSteps, stepsPerEpoch: stepsPerEpoch,
-                                    plainEvery: config.logEvery)
+        self.predictionsPerStep = Double(source.predictionsPerStep)
+        progress = ProgressReporter(console: console, totalSteps: totalSteps, stepsPerEpoch: source.stepsPerEpoch,
+                                    plainEvery: config.logEvery, unit: source.unit, reportsBitsPerCharacter: source.predictsCharacters)
         if let open = resumed?.openInterval, sync.comm.isRoot {
             // The checkpoint's sums are global already, so only rank 0 carries them into the
             // next all-reduce.
@@ -46,11 +48,12 @@ final class TrainingLog {
         interval.add(loss: Double(result.loss) * n, correct: Double(result.correct), samples: n)
         if state.step % logEvery == 0 || state.step == totalSteps {
             let sums = try sync.sum([interval.loss, interval.correct, interval.samples])
-            try metrics?.append(MetricsRow(step: state.step, epoch: state.epoch + 1, split: "train",
-                                           loss: sums[0] / max(sums[2], 1), accuracy: sums[1] / max(sums[2], 1),
-                                           lr: Double(result.learningRate),
-                                           samplesPerSec: interval.rate(globalSamples: sums[2], now: now),
-                                           elapsedSec: state.elapsedBefore + now))
+            var row = MetricsRow(step: state.step, epoch: state.epoch + 1, split: "train",
+                                 loss: sums[0] / max(sums[2], 1), accuracy: sums[1] / max(sums[2], 1),
+                                 lr: Double(result.learningRate), samplesPerSec: interval.rate(globalSamples: sums[2], now: now),
+                                 elapsedSec: state.elapsedBefore + now)
+            row.bitsPerChar = source.bitsPerCharacter(row.loss)
+            try metrics?.append(row)
             state.trainSamples += sums[2]
             state.trainSeconds += interval.seconds(now: now)
             interval.reset(now: now)

@@ -126,13 +126,19 @@ public final class TrainingSession {
             ("best validation", loss(s.bestVal), pct(s.bestVal) + (s.bestEpoch.map { " (epoch \($0))" } ?? "")),
             ("final validation", loss(s.finalVal), pct(s.finalVal)),
         ]
-        if s.test != nil || !s.stoppedBySignal { rows.append(("test", loss(s.test), pct(s.test))) }
+        if (s.test != nil || !s.stoppedBySignal) && trainer.source.count(of: .test) > 0 { rows.append(("test", loss(s.test), pct(s.test))) }
         let status = s.stoppedBySignal ? "stopped by signal at step \(s.steps) — resume with --resume auto"
             : s.stoppedEarly ? "stopped early at step \(s.steps)" : "finished \(s.steps) steps"
         func pad(_ s: String, _ n: Int) -> String { s + String(repeating: " ", count: max(0, n - s.count)) }
-        var lines = ["", "── summary: \(config.name) ── \(status)", pad("", 19) + pad("loss", 9) + "accuracy"]
-        for (name, l, a) in rows { lines.append(pad(name, 19) + pad(l, 9) + a) }
-        lines.append("time               \(formatDuration(s.seconds)) on \(comm.size) rank(s), \(Int(s.samplesPerSec)) samples/s")
+        let source = trainer.source
+        var lines = ["", "── summary: \(config.name) ── \(status)",
+                     pad("", 19) + pad("loss", 9) + (source.predictsCharacters ? pad("bits/char", 11) : "") + "accuracy"]
+        let results = [s.bestVal, s.finalVal, s.test]
+        for ((name, l, a), r) in zip(rows, results) {
+            let bits = source.predictsCharacters ? pad(r.flatMap { source.bitsPerCharacter($0.loss) }.map { String(format: "%.4f", $0) } ?? "—", 11) : ""
+            lines.append(pad(name, 19) + pad(l, 9) + bits + a)
+        }
+        lines.append("time               \(formatDuration(s.seconds)) on \(comm.size) rank(s), \(Int(s.samplesPerSec)) \(source.unit)/s")
         if let c = s.checkpoint { lines.append("checkpoint         \(c.path)") }
         lines.append("metrics            \(runDirectory.appendingPathComponent("metrics.jsonl").path) (and metrics.csv)")
         for l in lines { console.print(l) }
