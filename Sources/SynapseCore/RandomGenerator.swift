@@ -70,6 +70,8 @@ public struct RandomGenerator: RandomNumberGenerator, Codable, Equatable, Sendab
         public static let dropout: UInt64 = 3
         public static let augmentation: UInt64 = 4
         public static let split: UInt64 = 5
+        /// Sampling text from a language model (`synapse generate`).
+        public static let sampling: UInt64 = 6
     }
 
     static func splitMix(_ x: inout UInt64) -> UInt64 {

@@ -13,7 +13,7 @@ struct Synapse: ParsableCommand {
         Exit status: 0 done; 1 failure; 2 bad input (config, data, arguments, checkpoint);
         75 stopped by SIGTERM/SIGUSR1 with a checkpoint saved (resume with --resume auto).
         """,
-        subcommands: [TrainCommand.self, EvalCommand.self, BenchCommand.self, PlotCommand.self, InspectCommand.self, VerifyCommand.self, PredictCommand.self])
+        subcommands: [TrainCommand.self, EvalCommand.self, BenchCommand.self, PlotCommand.self, InspectCommand.self, VerifyCommand.self, PredictCommand.self, GenerateCommand.self])
 
     /// Parses arguments ourselves so every usage error exits with status 2 (ArgumentParser's
     /// own default is 64), and so MPI is finalized on every path out.

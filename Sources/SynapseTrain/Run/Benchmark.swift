@@ -78,11 +78,8 @@ public enum Benchmark {
         // The all-reduces of the step pass through a timing decorator: the step has no timing code.
         let timing = TimingCommunicator(comm, separatesSkew: o.separateSkew && comm.size > 1)
         let (replica, source) = try DistributedSync(comm: comm).agreeOnSuccess("loading the benchmark data") {
-            let data = try TrainingData(config: config)
-            let source = try ImageDataSource(data: data, config: config, comm: comm)
-            let replica = try Replica(config: config, inputShape: data.imageShape, classCount: data.classCount,
-                                      totalSteps: o.warmupSteps + o.steps, comm: timing)
-            return (replica, source)
+            let data = try RunData(config: config, comm: comm)
+            return (try data.replica(config, comm: timing), data.source)
         }
         try replica.sync.broadcastParameters(replica.arena)
         let stepsPerEpoch = source.stepsPerEpoch

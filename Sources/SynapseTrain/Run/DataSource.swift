@@ -1,4 +1,5 @@
 import Foundation
+import SynapseComm
 import SynapseCore
 
 /// The split an evaluation scores.
@@ -65,4 +66,34 @@ public protocol DataSource: AnyObject {
     /// Calls `body` with each of this rank's evaluation batches of `split`, in a fixed order,
     /// each of at most `batchSize` rows.
     func forEachEvalBatch(split: EvaluationSplit, batchSize: Int, _ body: (TrainingBatch) throws -> Void) throws
+}
+
+/// The data a config names, sharded for the ranks of a communicator, and what the model
+/// reads from it: images (`ImageDataSource`) or text (`TextDataSource`).
+public struct RunData {
+    /// This rank's batches.
+    public let source: any DataSource
+    /// One sample's shape ([C, H, W]), or `[]` for token ids.
+    public let inputShape: [Int]
+    /// Classes, or the vocabulary's size.
+    public let classCount: Int
+
+    /// Loads the data of `config` (or uses `images`, already loaded) and shards it for `comm`,
+    /// checking rule 1 before anything is read.
+    public init(config: Config, comm: any Communicator, images: TrainingData? = nil) throws {
+        try ImageDataSource.requireDivisibleBatch(config: config, comm: comm)
+        if config.data.dataset == .text {
+            let text = try TextData(config: config)
+            (source, inputShape, classCount) = (try TextDataSource(data: text, config: config, comm: comm), [], text.tokenizer.count)
+        } else {
+            let data = try images ?? TrainingData(config: config)
+            (source, inputShape, classCount) = (try ImageDataSource(data: data, config: config, comm: comm), data.imageShape, data.classCount)
+        }
+    }
+
+    /// A replica of the model `config` describes for this data.
+    public func replica(_ config: Config, comm: any Communicator, stopSignal: StopSignal = StopSignal(signals: [])) throws -> Replica {
+        try Replica(config: config, inputShape: inputShape, classCount: classCount,
+                    totalSteps: config.train.totalSteps(stepsPerEpoch: source.stepsPerEpoch), comm: comm, stopSignal: stopSignal)
+    }
 }

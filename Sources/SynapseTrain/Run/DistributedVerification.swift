@@ -129,13 +129,11 @@ public enum DistributedVerification {
     /// One side of the comparison: a replica and its batches, on the ranks of its communicator.
     final class Side {
         let replica: Replica
-        let source: ImageDataSource
+        let source: any DataSource
         init(config: Config, comm: any Communicator) throws {
-            try ImageDataSource.requireDivisibleBatch(config: config, comm: comm)
-            let data = try TrainingData(config: config)
-            source = try ImageDataSource(data: data, config: config, comm: comm)
-            replica = try Replica(config: config, inputShape: data.imageShape, classCount: data.classCount,
-                                  totalSteps: config.train.totalSteps(stepsPerEpoch: source.stepsPerEpoch), comm: comm)
+            let data = try RunData(config: config, comm: comm)
+            source = data.source
+            replica = try data.replica(config, comm: comm)
         }
     }
 

@@ -49,20 +49,10 @@ public final class Trainer {
         self.stopSignal = stopSignal
         self.sync = DistributedSync(comm: comm)
         self.console = Console(rank: comm.rank)
-        try ImageDataSource.requireDivisibleBatch(config: config, comm: comm)
-        let inputShape: [Int], classes: Int
-        if config.data.dataset == .text {
-            let text = try TextData(config: config)
-            self.source = try TextDataSource(data: text, config: config, comm: comm)
-            (inputShape, classes) = ([], text.tokenizer.count)   // token ids of a vocabulary of `classes`
-        } else {
-            let images = try data ?? TrainingData(config: config)
-            self.source = try ImageDataSource(data: images, config: config, comm: comm)
-            (inputShape, classes) = (images.imageShape, images.classCount)
-        }
+        let run = try RunData(config: config, comm: comm, images: data)
+        self.source = run.source
         self.totalSteps = config.train.totalSteps(stepsPerEpoch: source.stepsPerEpoch)
-        self.replica = try Replica(config: config, inputShape: inputShape, classCount: classes,
-                                   totalSteps: totalSteps, comm: comm, stopSignal: stopSignal)
+        self.replica = try run.replica(config, comm: comm, stopSignal: stopSignal)
     }
 
     /// Trains until the configured epochs / max_steps, a stop signal, or early stopping.

@@ -1,0 +1,105 @@
+import Foundation
+import SynapseCore
+import SynapseNN
+import SynapseComm
+import SynapseData
+
+/// `synapse generate`: text sampled from a character language model, one character at a
+/// time. The prompt runs through the network once; then each new character costs one step of
+/// the recurrent stack, which carries its state (no re-reading of the context). The same
+/// checkpoint, prompt, settings and seed give the same text.
+public final class TextGenerator {
+    /// Sampling settings.
+    public struct Settings: Sendable {
+        /// Characters to generate after the prompt.
+        public var length = 300
+        /// Divides the logits before the softmax: < 1 is more conservative, > 1 more varied; 0 always
+        /// takes the most probable character.
+        public var temperature: Float = 0.8
+        /// Sample only among the k most probable characters (0 = all).
+        public var topK = 0
+        /// Seeds the sampling.
+        public var seed: UInt64 = 42
+        /// Creates the defaults.
+        public init() {}
+    }
+
+    /// The vocabulary the model was trained with (from the checkpoint).
+    public let tokenizer: CharacterTokenizer
+    private let embed: Embedding
+    private let stack: any RecurrentModule
+    private let head: Linear
+    private let replica: Replica
+
+    /// The model of `checkpoint` (a run directory, checkpoint directory or `latest` link),
+    /// with its moving average of the weights if the run kept one. Needs no corpus: the
+    /// vocabulary is the checkpoint's tokenizer.json.
+    public init(checkpoint: String) throws {
+        let loaded = try CheckpointStore.load(path: checkpoint)
+        guard let yaml = loaded.files["config.yaml"] else {
+            throw UserError("checkpoint \(loaded.path) has no config.yaml; it was not written by `synapse train`")
+        }
+        let config = try ConfigLoader.parse(yaml: String(decoding: yaml, as: UTF8.self), source: loaded.path + "/config.yaml")
+        guard config.data.dataset == .text, let json = loaded.files["tokenizer.json"] else {
+            throw UserError("checkpoint \(loaded.path) holds a \(config.model.kind.rawValue) trained on \(config.data.dataset.rawValue), "
+                            + "not a text model: generate samples text from a model trained with data.dataset: text")
+        }
+        tokenizer = try JSONDecoder().decode(CharacterTokenizer.self, from: json)
+        replica = try Replica(config: config, inputShape: [], classCount: tokenizer.count, comm: LocalCommunicator())
+        try loaded.safeTensors("model.safetensors").readModel(into: replica.arena, buffers: replica.buffers)
+        if let ema = replica.ema {
+            _ = try CheckpointIO.readAverage(of: loaded, into: ema, arena: replica.arena, buffers: replica.buffers)
+            ema.swapWithModel()   // generate with the averaged weights, as validation scored them
+        }
+        guard let layers = (replica.model as? Sequential)?.layers, layers.count == 4,
+              let embed = layers[0] as? Embedding, let stack = layers[1] as? any RecurrentModule, let head = layers[3] as? Linear else {
+            throw UserError("checkpoint \(loaded.path): its model is not embedding → recurrent stack → head; it cannot generate")
+        }
+        (self.embed, self.stack, self.head) = (embed, stack, head)
+        replica.model.eval()
+    }
+
+    /// Generates `settings.length` characters after `prompt`, calling `emit` with each as soon
+    /// as it is drawn, and returns them. An empty prompt starts from a newline (or the
+    /// vocabulary's first character when the text has none).
+    /// - Throws: `DataError.unknownCharacter` for a prompt character outside the vocabulary.
+    @discardableResult
+    public func generate(prompt: String, settings: Settings, emit: (String) -> Void = { _ in }) throws -> String {
+        var ids = try tokenizer.encode(prompt.isEmpty ? (tokenizer.id(of: "\n") != nil ? "\n" : String(tokenizer.vocabulary[0])) : prompt)
+        var rng = RandomGenerator(seed: settings.seed, stream: RandomGenerator.Stream.sampling)
+        var out = ""
+        try noGrad {
+            var state: RecurrentState? = nil
+            for _ in 0..<settings.length {
+                // [1, n] ids → [1, n, E] → the stack from the carried state → the last step's logits [1, V].
+                let x = embed(Tensor(shape: [1, ids.count], values: ids.map(Float.init)))
+                let step = stack.forward(x, state: state)
+                state = step.state
+                let last = step.output.reshaped(to: [-1, step.output.shape[2]])
+                let logits = head(Tensor(shape: [1, last.shape[1]], values: Array(last.scalars.suffix(last.shape[1]))))
+                let next = Self.sample(logits.scalars, temperature: settings.temperature, topK: settings.topK, rng: &rng)
+                let character = try tokenizer.decode([next])
+                emit(character)
+                out += character
+                ids = [next]
+            }
+        }
+        return out
+    }
+
+    /// Draws an index from softmax(logits / temperature) restricted to the `topK` largest
+    /// (all when 0); temperature 0 takes the largest.
+    static func sample(_ logits: [Float], temperature: Float, topK: Int, rng: inout RandomGenerator) -> Int32 {
+        let order = logits.indices.sorted { logits[$0] > logits[$1] || (logits[$0] == logits[$1] && $0 < $1) }
+        guard temperature > 0 else { return Int32(order[0]) }
+        let kept = topK > 0 ? Array(order.prefix(topK)) : order
+        let top = logits[kept[0]]
+        let weights = kept.map { exp(Double(logits[$0] - top) / Double(temperature)) }
+        var u = Double(rng.nextUniform()) * weights.reduce(0, +)
+        for (i, w) in zip(kept, weights) {
+            u -= w
+            if u < 0 { return Int32(i) }
+        }
+        return Int32(kept.last!)
+    }
+}

@@ -1,0 +1,38 @@
+import Foundation
+import Testing
+import SynapseTestSupport
+
+/// A text run is the same training on 2 ranks as on 1: the windows of each global batch are
+/// drawn from (seed, step) alone and split by rows, and validation windows are sharded with
+/// every window counted once.
+extension DistributedTests {
+    @Test("a character LSTM on 2 ranks reaches the weights of 1 rank")
+    func textRunOnTwoRanksEqualsOneRank() throws {
+        let scratch = try DistributedRun.scratchDirectory("text-equal")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let corpus = scratch.appendingPathComponent("corpus.txt")
+        try Data(CLITextTests.corpus().utf8).write(to: corpus)
+        let config = ProcessRunner.packageRoot.appendingPathComponent("configs/text-lstm.yaml").path
+        let arguments = ["train", config, "--set", "data.path=\(corpus.path)", "--set", "model.hidden_size=32",
+                         "--set", "model.embedding=8", "--set", "model.dropout=0", "--set", "data.context=16",
+                         "--set", "train.batch_size=8", "--set", "train.max_steps=20"]
+        let local = scratch.appendingPathComponent("np1"), distributed = scratch.appendingPathComponent("np2")
+        let alone = try DistributedJob(ranks: nil, arguments + ["--run-dir", local.path]).wait(timeout: 120)
+        try #require(alone.status == 0, "single-rank run failed:\n\(alone.output)")
+        let underMPI = try DistributedJob(ranks: 2, arguments + ["--run-dir", distributed.path]).wait(timeout: 120)
+        try #require(underMPI.status == 0, "2-rank run exited \(underMPI.status):\n\(underMPI.output)")
+        let reference = try DistributedRun.finalParameters(local), parameters = try DistributedRun.finalParameters(distributed)
+        #expect(Set(parameters.keys) == Set(reference.keys) && reference.keys.contains("lstm.weight_hh_l1"), "\(reference.keys.sorted())")
+        for (name, expected) in reference {
+            let got = try #require(parameters[name])
+            let scale = expected.reduce(0) { max($0, abs($1)) }
+            let difference = zip(got, expected).reduce(0) { max($0, abs($1.0 - $1.1)) }
+            #expect(difference <= 1e-5 * scale, "\(name): max |N=2 − N=1| = \(difference), scale \(scale)")
+        }
+        let val: (URL) -> Double? = { run in
+            DistributedRun.metricsRows(run).last { $0["split"] as? String == "val" }?["loss"] as? Double
+        }
+        let v1 = try #require(val(local)), v2 = try #require(val(distributed))
+        #expect(abs(v1 - v2) <= 1e-5 * v1, "validation loss \(v2) on 2 ranks vs \(v1) on 1")
+    }
+}
