@@ -63,6 +63,8 @@ import SynapseTrain
         let resumed = try SynapseCLI.run(["train", config, "--run-dir", run, "--resume", "auto", "--set", "data.path=\(changed)"]
                                          + Self.shortRun + ["--set", "train.max_steps=350"])
         #expect(resumed.status == 2 && resumed.stderr.contains("lacks") && resumed.stderr.contains("'Z'"), "\(resumed.report)")
+        let savedConfig = try String(contentsOfFile: run + "/config.yaml", encoding: .utf8)
+        #expect(savedConfig.contains(corpus) && !savedConfig.contains(changed), "the refused resume rewrote config.yaml")
     }
 
     @Test func badTextInputsAreClearErrors() throws {

@@ -156,9 +156,9 @@ final class CheckpointIO {
         let progressJSON: [UInt8] = try sync.agreeOnSuccess("loading checkpoint \(path.path)") {
             guard comm.isRoot else { return [] }
             let loaded = try CheckpointStore.load(path: path.path)
+            try checkTokenizer(of: loaded)   // first: another vocabulary also means other shapes
             try loaded.safeTensors("model.safetensors").readModel(into: arena, buffers: buffers)
             try readOptimizerState(of: loaded)
-            try checkTokenizer(of: loaded)
             if loaded.files["best.safetensors"] != nil {
                 let (values, bufferValues) = try Self.readSnapshot(try loaded.safeTensors("best.safetensors"), arena: arena, buffers: buffers)
                 best = WeightsSnapshot(values: values, buffers: bufferValues)

@@ -51,6 +51,14 @@ public final class TrainingSession {
         // A bad init_from checkpoint or teacher stops the run before the run directory is touched.
         // A resumed run takes its weights from its own checkpoint and never reads init_from.
         if resumePoint == nil { try trainer.loadPretrainedWeights() }
+        if let resumePoint, let text = trainer.source as? TextDataSource {
+            // A text run resumes only on the characters it was trained on: checked before the
+            // run directory is touched.
+            try sync.agreeOnSuccess("checking the checkpoint's vocabulary") {
+                guard comm.isRoot else { return }
+                try CheckpointIO.requireSameTokenizer(text.data.tokenizer, as: try CheckpointStore.load(path: resumePoint.path))
+            }
+        }
         try trainer.loadTeachers()
         try sync.agreeOnSuccess("preparing the run directory \(runDir.path)") {
             guard comm.isRoot else { return }
