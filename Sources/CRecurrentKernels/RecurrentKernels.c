@@ -12,7 +12,7 @@ typedef int v16i __attribute__((vector_size(64), aligned(4)));
 typedef unsigned v16u __attribute__((vector_size(64), aligned(4)));
 
 struct StepKernels {
-    void (*lstm_forward)(float *, const float *, float *, float *, long);
+    void (*lstm_forward)(float *, const float *, const float *, float *, float *, long);
     void (*lstm_backward)(const float *, const float *, const float *, const float *, const float *, float *, float *, long);
     void (*gru_forward)(float *, const float *, const float *, float *, long);
     void (*gru_backward)(const float *, const float *, const float *, const float *, float *, float *, float *, long);
@@ -62,8 +62,8 @@ static const struct StepKernels *active(void) {
     return k;
 }
 
-void synapse_lstm_step_forward(float *z, const float *c_prev, float *c, float *h, long H) {
-    active()->lstm_forward(z, c_prev, c, h, H);
+void synapse_lstm_step_forward(float *z, const float *bias, const float *c_prev, float *c, float *h, long H) {
+    active()->lstm_forward(z, bias, c_prev, c, h, H);
 }
 
 void synapse_lstm_step_backward(const float *a, const float *c, const float *c_prev, const float *dy,

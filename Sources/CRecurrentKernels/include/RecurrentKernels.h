@@ -8,9 +8,10 @@
 #ifndef SYNAPSE_RECURRENT_KERNELS_H
 #define SYNAPSE_RECURRENT_KERNELS_H
 
-// LSTM forward, one sequence at one step. z [4H]: the pre-activations (i, f, g, o blocks),
-// overwritten with the activations; c_prev [H]: c_{t-1}; writes c [H] = c_t and h [H] = h_t.
-void synapse_lstm_step_forward(float *z, const float *c_prev, float *c, float *h, long H);
+// LSTM forward, one sequence at one step. z [4H]: x W_ihᵀ + h W_hhᵀ (i, f, g, o blocks), to
+// which bias [4H] (b_ih + b_hh; NULL for none) is added, then overwritten with the activations;
+// c_prev [H]: c_{t-1}; writes c [H] = c_t and h [H] = h_t.
+void synapse_lstm_step_forward(float *z, const float *bias, const float *c_prev, float *c, float *h, long H);
 
 // LSTM backward, one sequence at one step. a [4H]: the activations i, f, g, o; c, c_prev [H];
 // dy [H]: dL/dh_t from the output; carry [H]: dL/dh_t from step t+1; dc [H]: dL/dc_t, updated

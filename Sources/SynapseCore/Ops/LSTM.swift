@@ -30,8 +30,11 @@ public func lstm(_ x: Tensor, h0: Tensor? = nil, c0: Tensor? = nil,
     let B = d.B, T = d.T, H = d.H, G = d.G
     if let c0 { precondition(c0.shape == [B, H], "lstm: c0 \(c0.shape) should be [B, H] = [\(B), \(H)]") }
     let h0 = h0 ?? Tensor.zeros([B, H]), c0 = c0 ?? Tensor.zeros([B, H])
-    // gates [B, T, 4H]: pre-activations, overwritten step by step with the activations i, f, g, o
-    let gates = inputProjection(x, weightIH: weightIH, biasIH: biasIH, biasHH: biasHH, d)
+    // gates [B, T, 4H]: x W_ihᵀ, then + h_{t-1} W_hhᵀ step by step; the step kernel adds the
+    // biases (one pass less over the [B, T, 4H] buffer than filling it with them first) and
+    // overwrites the pre-activations with the activations i, f, g, o.
+    let gates = inputProjection(x, weightIH: weightIH, biasIH: nil, biasHH: nil, d)
+    let bias = summedBias(biasIH, biasHH)                           // b_ih + b_hh [4H], or nil
     let cells = Tensor(uninitializedShape: [B, T, H])              // c_t for every step
     let packed = Tensor(uninitializedShape: [B * T * H + B * H])   // output [B, T, H], then c_T [B, H]
     let weightHHT = transposedWeight(weightHH, d)                   // W_hhᵀ [H, 4H]
@@ -45,8 +48,8 @@ public func lstm(_ x: Tensor, h0: Tensor? = nil, c0: Tensor? = nil,
         for b in 0..<B {
             let row = b * T + t
             let cPrev = t == 0 ? c0.pointer + b * H : cp + (row - 1) * H
-            // the gate math: i, f, g, o over the pre-activations, c_t, h_t (RecurrentKernels.h)
-            synapse_lstm_step_forward(gp + row * G, cPrev, cp + row * H, yp + row * H, H)
+            // the gate math: + bias, i, f, g, o, c_t, h_t (RecurrentKernels.h)
+            synapse_lstm_step_forward(gp + row * G, bias?.pointer, cPrev, cp + row * H, yp + row * H, H)
         }
     }
     for b in 0..<B { (yp + B * T * H + b * H).update(from: cp + (b * T + T - 1) * H, count: H) }
