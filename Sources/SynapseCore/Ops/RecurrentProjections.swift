@@ -106,8 +106,17 @@ func accumulateProjectionGradients(dGx: Tensor, dGh: Tensor, x: Tensor, y: Unsaf
                       beta: 1, c: dW.baseAddress!, ldc: H)
         }
     }
-    biasIH?.accumulateGrad { db in addColumnSums(dGx.pointer, rows: rows, width: G, into: db.baseAddress!) }
-    biasHH?.accumulateGrad { db in addColumnSums(dGh.pointer, rows: rows, width: G, into: db.baseAddress!) }
+    if dGx === dGh, let biasIH, let biasHH, biasIH.requiresGrad, biasHH.requiresGrad {
+        // Both biases get the same column sums (LSTM, tanh RNN): one pass over dG [B·T, G], not two.
+        let sums = Tensor(shape: [G], repeating: 0)
+        addColumnSums(dGx.pointer, rows: rows, width: G, into: sums.pointer)
+        for bias in [biasIH, biasHH] {
+            bias.accumulateGrad { db in for j in 0..<G { db[j] += sums.pointer[j] } }
+        }
+    } else {
+        biasIH?.accumulateGrad { db in addColumnSums(dGx.pointer, rows: rows, width: G, into: db.baseAddress!) }
+        biasHH?.accumulateGrad { db in addColumnSums(dGh.pointer, rows: rows, width: G, into: db.baseAddress!) }
+    }
 }
 
 /// `dst[j] += Σ_r src[r, j]` over `rows` rows of `width` (a bias gradient), as `srcᵀ · 1`:
