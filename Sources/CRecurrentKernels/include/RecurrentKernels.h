@@ -15,7 +15,8 @@ void synapse_lstm_step_forward(float *z, const float *bias, const float *c_prev,
 
 // LSTM backward, one sequence at one step. a [4H]: the activations i, f, g, o; c, c_prev [H];
 // dy [H]: dL/dh_t from the output; carry [H]: dL/dh_t from step t+1; dc [H]: dL/dc_t, updated
-// to dL/dc_{t-1}; writes dz [4H], the gradient of the pre-activations.
+// to dL/dc_{t-1}; writes dz [4H], the gradient of the pre-activations (dz may be a: each
+// block of a is read before its gradient is stored).
 void synapse_lstm_step_backward(const float *a, const float *c, const float *c_prev, const float *dy,
                                 const float *carry, float *dc, float *dz, long H);
 
@@ -27,7 +28,8 @@ void synapse_gru_step_forward(float *a, const float *hh, const float *h_prev, fl
 // GRU backward, one sequence at one step. a [3H]: the activations r, z, n; hn [H]: the hidden
 // side's n block W_hn h_{t-1} + b_hn; h_prev, dy [H]; carry [H]: dL/dh_t from step t+1, replaced
 // by the part of dL/dh_{t-1} that bypasses W_hh (dh ⊙ z); writes dgx [3H] and dgh [3H], the
-// gradients of the input-side and hidden-side pre-activations.
+// gradients of the input-side and hidden-side pre-activations (dgx may be a and dgh may be
+// hn − 2H, the hidden side's row: each block is read before its gradient is stored).
 void synapse_gru_step_backward(const float *a, const float *hn, const float *h_prev, const float *dy,
                                float *carry, float *dgx, float *dgh, long H);
 

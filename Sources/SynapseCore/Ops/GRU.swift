@@ -71,8 +71,9 @@ private func gruBackward(dy: Tensor, y: Tensor, gates: Tensor, hiddenSide: Tenso
                          weightIH: Tensor, weightHH: Tensor, biasIH: Tensor?, biasHH: Tensor?,
                          _ d: RecurrentDimensions) {
     let B = d.B, T = d.T, H = d.H, G = d.G
-    let dGx = Tensor(uninitializedShape: [B, T, G])   // dL/d(input-side pre-activations)
-    let dGh = Tensor(uninitializedShape: [B, T, G])   // dL/d(hidden-side pre-activations)
+    // dL/d(input-side and hidden-side pre-activations) [B, T, 3H], written over the activations
+    // and the hidden side, which the step kernel reads just before (see lstmBackward).
+    let dGx = gates, dGh = hiddenSide
     let carry = Tensor(uninitializedShape: [B, H])    // dL/dh_{t-1} through the recurrence
     let dyp = dy.pointer, yp = y.pointer, gp = gates.pointer, hs = hiddenSide.pointer
     let dxp = dGx.pointer, dhp = dGh.pointer, carryp = carry.pointer

@@ -81,7 +81,11 @@ private func lstmBackward(dPacked: Tensor, packed: Tensor, gates: Tensor, cells:
                           weightIH: Tensor, weightHH: Tensor, biasIH: Tensor?, biasHH: Tensor?,
                           _ d: RecurrentDimensions) {
     let B = d.B, T = d.T, H = d.H, G = d.G
-    let dGates = Tensor(uninitializedShape: [B, T, G])   // dL/d(pre-activations)
+    // dL/d(pre-activations) [B, T, 4H], written over the activations: each row's activations
+    // are read once, by the step kernel that overwrites them with their gradient, and the graph
+    // is freed after one backward pass. That spares a fresh 8 MB buffer (B 32, T 64, H 256)
+    // whose first writes would each read the line in first.
+    let dGates = gates
     let carry = Tensor(uninitializedShape: [B, H])       // dL/dh_{t-1} through the recurrence
     let dc = Tensor(uninitializedShape: [B, H])          // dL/dc_t, then dL/dc_{t-1}
     let dy = dPacked.pointer, gp = gates.pointer, cp = cells.pointer
