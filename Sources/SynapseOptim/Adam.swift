@@ -97,13 +97,16 @@ final class AdamMoments {
             let m = expAvg.pointer(at: range.lowerBound)
             let v = expAvgSq.pointer(at: range.lowerBound)
             // No branches in the loop, so it vectorizes: with no decay, shrink = 1 and
-            // l2Penalty = 0 leave θ and g unchanged (exactly, for finite values).
+            // l2Penalty = 0 leave θ and g unchanged (exactly, for finite values). On Linux
+            // `squareRoot()` keeps a call to libm's sqrtf for negative inputs (to set errno),
+            // which kept the whole loop scalar; `max(v, 0)` (v ≥ 0 or NaN: the same value)
+            // shows the compiler that branch is dead, and the loop runs on vectors.
             for i in 0..<range.count {
                 theta[i] *= shrink
                 let g = grad[i] + l2Penalty * theta[i]
                 m[i] = beta1 * m[i] + (1 - beta1) * g
                 v[i] = beta2 * v[i] + (1 - beta2) * g * g
-                let denominator = v[i].squareRoot() / biasCorrection2Sqrt + eps
+                let denominator = max(v[i], 0).squareRoot() / biasCorrection2Sqrt + eps
                 theta[i] -= stepSize * m[i] / denominator
             }
         }

@@ -6,11 +6,9 @@ import SynapseCore
 public func gradientNorm(of arena: ParameterArena) -> Double {
     var sumSquares = 0.0
     for range in arena.trainableRanges {
-        let grad = arena.grads.baseAddress! + range.lowerBound
-        for i in 0..<range.count {
-            let g = Double(grad[i])
-            sumSquares += g * g
-        }
+        // Σ g² in Double, in independent lanes (one dependent add per value ran at ~4 cycles each)
+        let grad = UnsafePointer(arena.grads.baseAddress! + range.lowerBound)
+        sumSquares += contiguousSumAndDot(grad, grad, shift: 0, count: range.count).dot
     }
     return sumSquares.squareRoot()
 }

@@ -24,8 +24,8 @@ func contiguousSum(_ p: UnsafePointer<Float>, count: Int) -> Float {
 /// in eight independent lanes: batch norm's backward sums, and with dy = x, shift = 0 its
 /// statistics Σx and Σx² (Double keeps Σx² − (Σx)²/M exact enough; the lanes keep the loop at
 /// load speed instead of one dependent Double add per value).
-@inline(__always)
-func contiguousSumAndDot(_ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, shift: Float,
+@inlinable @inline(__always)
+public func contiguousSumAndDot(_ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, shift: Float,
                          count: Int) -> (sum: Double, dot: Double) {
     var s = SIMD8<Double>(), d = SIMD8<Double>()
     let shift8 = SIMD8<Float>(repeating: shift)
