@@ -91,6 +91,12 @@ public enum BLAS {
         cblas_sgemv(CblasRowMajor, CblasTrans, Int32(m), Int32(n), 1, a, Int32(lda), x, 1, 1, y, 1)
     }
 
+    /// `y += alpha · x` over `count` floats (saxpy).
+    public static func addScaled(count: Int, _ alpha: Float, _ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>) {
+        if count == 0 { return }
+        cblas_saxpy(Int32(count), alpha, x, 1, y, 1)
+    }
+
     /// The naive triple loop computing the same thing as `gemm`: the test oracle, and the
     /// definition to read when the BLAS call is opaque.
     public static func naiveGemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,

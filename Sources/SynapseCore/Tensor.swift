@@ -17,6 +17,11 @@ public final class Tensor {
     public var requiresGrad: Bool
     /// How this tensor was computed; `nil` for leaves (inputs, parameters).
     public internal(set) var gradNode: GradNode?
+    /// Set on the output of `embedding(ids:weight:)`: this tensor is rows `ids` of a table.
+    /// A recurrent layer that reads it multiplies the table's V rows by W_ih instead of the
+    /// B·T looked-up copies (see `inputProjection`). No op writes into an existing tensor, so
+    /// it stays true for the tensor's life.
+    public internal(set) var gatheredRows: GatheredRows?
 
     /// Wraps existing storage (which must hold at least `shape`'s element count).
     public init(shape: [Int], storage: Storage, requiresGrad: Bool = false) {

@@ -47,7 +47,7 @@ public func gru(_ x: Tensor, h0: Tensor? = nil,
             synapse_gru_step_forward(xs + row * G, hs + row * G, hp, yp + row * H, H)
         }
     }
-    let inputs = [x, h0, weightIH, weightHH] + [biasIH, biasHH].compactMap { $0 }
+    let inputs = [recordedInput(x), h0, weightIH, weightHH] + [biasIH, biasHH].compactMap { $0 }
     if GradMode.isEnabled && inputs.contains(where: \.requiresGrad) {
         y.record(inputs: inputs) { y, dy in
             gruBackward(dy: dy, y: y, gates: inputSide, hiddenSide: hiddenSide, x: x, h0: h0,

@@ -53,7 +53,7 @@ public func lstm(_ x: Tensor, h0: Tensor? = nil, c0: Tensor? = nil,
         }
     }
     for b in 0..<B { (yp + B * T * H + b * H).update(from: cp + (b * T + T - 1) * H, count: H) }
-    let inputs = [x, h0, c0, weightIH, weightHH] + [biasIH, biasHH].compactMap { $0 }
+    let inputs = [recordedInput(x), h0, c0, weightIH, weightHH] + [biasIH, biasHH].compactMap { $0 }
     if GradMode.isEnabled && inputs.contains(where: \.requiresGrad) {
         packed.record(inputs: inputs) { packed, dPacked in
             lstmBackward(dPacked: dPacked, packed: packed, gates: gates, cells: cells, x: x, h0: h0, c0: c0,

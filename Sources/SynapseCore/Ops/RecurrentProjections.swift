@@ -17,11 +17,33 @@ func inputProjection(_ x: Tensor, weightIH: Tensor, biasIH: Tensor?, biasHH: Ten
     let rows = d.B * d.T, G = d.G
     let gates = Tensor(uninitializedShape: [d.B, d.T, G])   // [B, T, G]
     let hasBias = biasIH != nil || biasHH != nil
+    if let gathered = x.gatheredRows {
+        // x is rows `ids` of an embedding table E [V, I]: project the table, then look up,
+        // gates[b, t] = (E W_ihᵀ + b)[ids[b, t]]. V rows go through the GEMM instead of B·T
+        // (a language model's first layer: 113 instead of 2048), and its backward shrinks the
+        // same way (see accumulateProjectionGradients).
+        let table = gathered.table, V = table.shape[0]
+        let projected = Tensor(uninitializedShape: [V, G])   // E W_ihᵀ + biases [V, G]
+        if hasBias { fillRows(projected.pointer, rows: V, width: G, biasIH, biasHH) }
+        BLAS.gemm(transA: false, transB: true, m: V, n: G, k: d.I,
+                  a: table.pointer, lda: d.I, b: weightIH.pointer, ldb: d.I,
+                  beta: hasBias ? 1 : 0, c: projected.pointer, ldc: G)
+        let ids = gathered.ids.pointer, pp = projected.pointer, gp = gates.pointer
+        for r in 0..<rows { (gp + r * G).update(from: pp + Int(ids[r]) * G, count: G) }
+        return gates
+    }
     if hasBias { fillRows(gates.pointer, rows: rows, width: G, biasIH, biasHH) }
     BLAS.gemm(transA: false, transB: true, m: rows, n: G, k: d.I,
               a: x.pointer, lda: d.I, b: weightIH.pointer, ldb: d.I,
               beta: hasBias ? 1 : 0, c: gates.pointer, ldc: G)
     return gates
+}
+
+/// The tensor a recurrent op lists as its input on the tape: the embedding table when `x` is
+/// rows of one (its gradient then goes to the table directly, see
+/// `accumulateProjectionGradients`), else `x`.
+func recordedInput(_ x: Tensor) -> Tensor {
+    x.gatheredRows?.table ?? x
 }
 
 /// W_hhᵀ for the forward steps' `h_{t-1} · W_hhᵀ`, so that the product needs no transpose flag:
@@ -81,6 +103,7 @@ func previousHiddenStates(_ y: UnsafePointer<Float>, h0: UnsafePointer<Float>, _
 ///     dX    += dGx · W_ih        dW_ih += dGxᵀ · X        db_ih += Σ_rows dGx
 ///     dW_hh += dGhᵀ · H_prev     db_hh += Σ_rows dGh
 ///
+/// When x is rows of an embedding table E, dX and dW_ih go through the table instead.
 /// `dGx` is the gradient of the input-side pre-activation (x W_ihᵀ + b_ih) and `dGh` of the
 /// hidden-side one (h W_hhᵀ + b_hh); they are the same tensor except in the GRU.
 /// - Shape: dGx, dGh [B, T, G]; x [B, T, I]; y [B, T, H] (forward output); h0 [B, H].
@@ -88,15 +111,36 @@ func accumulateProjectionGradients(dGx: Tensor, dGh: Tensor, x: Tensor, y: Unsaf
                                    weightIH: Tensor, weightHH: Tensor, biasIH: Tensor?, biasHH: Tensor?,
                                    _ d: RecurrentDimensions) {
     let rows = d.B * d.T, G = d.G, I = d.I, H = d.H
-    x.accumulateGrad { dx in   // dX [B·T, I] += dGx [B·T, G] · W_ih [G, I]
-        BLAS.gemm(transA: false, transB: false, m: rows, n: I, k: G,
-                  a: dGx.pointer, lda: G, b: weightIH.pointer, ldb: I,
-                  beta: 1, c: dx.baseAddress!, ldc: I)
-    }
-    weightIH.accumulateGrad { dW in   // dW_ih [G, I] += dGxᵀ [G, B·T] · X [B·T, I]
-        BLAS.gemm(transA: true, transB: false, m: G, n: I, k: rows,
-                  a: dGx.pointer, lda: G, b: x.pointer, ldb: I,
-                  beta: 1, c: dW.baseAddress!, ldc: I)
+    if let gathered = x.gatheredRows {
+        // x = E[ids] (see inputProjection): X = onehot(ids) · E, so with
+        // dP = onehot(ids)ᵀ · dGx [V, G] (row v: the sum of the rows of dGx that looked up v),
+        // dE += dP · W_ih and dW_ih += dPᵀ · E. x itself is not on this op's tape.
+        let table = gathered.table, V = table.shape[0], ids = gathered.ids.pointer
+        let dP = Tensor(shape: [V, G], repeating: 0)   // [V, G]
+        for r in 0..<rows {
+            BLAS.addScaled(count: G, 1, dGx.pointer + r * G, into: dP.pointer + Int(ids[r]) * G)
+        }
+        table.accumulateGrad { dE in   // dE [V, I] += dP [V, G] · W_ih [G, I]
+            BLAS.gemm(transA: false, transB: false, m: V, n: I, k: G,
+                      a: dP.pointer, lda: G, b: weightIH.pointer, ldb: I,
+                      beta: 1, c: dE.baseAddress!, ldc: I)
+        }
+        weightIH.accumulateGrad { dW in   // dW_ih [G, I] += dPᵀ [G, V] · E [V, I]
+            BLAS.gemm(transA: true, transB: false, m: G, n: I, k: V,
+                      a: dP.pointer, lda: G, b: table.pointer, ldb: I,
+                      beta: 1, c: dW.baseAddress!, ldc: I)
+        }
+    } else {
+        x.storeOrAccumulateGrad { dx, fresh in   // dX [B·T, I] (+)= dGx [B·T, G] · W_ih [G, I]
+            BLAS.gemm(transA: false, transB: false, m: rows, n: I, k: G,
+                      a: dGx.pointer, lda: G, b: weightIH.pointer, ldb: I,
+                      beta: fresh ? 0 : 1, c: dx.baseAddress!, ldc: I)
+        }
+        weightIH.accumulateGrad { dW in   // dW_ih [G, I] += dGxᵀ [G, B·T] · X [B·T, I]
+            BLAS.gemm(transA: true, transB: false, m: G, n: I, k: rows,
+                      a: dGx.pointer, lda: G, b: x.pointer, ldb: I,
+                      beta: 1, c: dW.baseAddress!, ldc: I)
+        }
     }
     if weightHH.requiresGrad {
         let hPrev = previousHiddenStates(y, h0: h0.pointer, d)   // [B·T, H]

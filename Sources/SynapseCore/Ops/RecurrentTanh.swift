@@ -37,7 +37,7 @@ public func rnnTanh(_ x: Tensor, h0: Tensor? = nil,
             while j < H { store8(gateTanh(load8(z, j, H)), h, j, H); j += 8 }   // see GateActivations.swift
         }
     }
-    let inputs = [x, h0, weightIH, weightHH] + [biasIH, biasHH].compactMap { $0 }
+    let inputs = [recordedInput(x), h0, weightIH, weightHH] + [biasIH, biasHH].compactMap { $0 }
     if GradMode.isEnabled && inputs.contains(where: \.requiresGrad) {
         y.record(inputs: inputs) { y, dy in
             rnnTanhBackward(dy: dy, y: y, x: x, h0: h0, weightIH: weightIH, weightHH: weightHH,
