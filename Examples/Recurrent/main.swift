@@ -61,6 +61,12 @@ func printMatrix(_ label: String, _ rows: [[Double]], digits: Int = 1) {
     }
 }
 
+/// Prints a section title, underlined to its length.
+func heading(_ title: String) {
+    print(title)
+    print(String(repeating: "-", count: title.count))
+}
+
 /// The largest absolute elementwise difference.
 func largestDifference(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).map { abs($0 - $1) }.max() ?? 0 }
 
@@ -92,8 +98,7 @@ let rnnWeights = RNNCellWeights(inputWeights: [[0.5, -0.3], [0.2, 0.8], [-0.6, 0
                                 hiddenWeights: [[0.1, 0.4, -0.2], [-0.3, 0.2, 0.5], [0.6, -0.1, 0.3]],
                                 bias: [0.1, -0.1, 0.2])
 
-print("1. A tanh RNN, two steps by hand: input size 2, hidden size 3")
-print("-------------------------------------------------------------")
+heading("1. A tanh RNN, two steps by hand: input size 2, hidden size 3")
 print("   x₁ = \(fixed(sequence[0], 1)), x₂ = \(fixed(sequence[1], 1)), h₀ = [0, 0, 0]")
 printMatrix("W_ih = ", rnnWeights.inputWeights)
 printMatrix("W_hh = ", rnnWeights.hiddenWeights)
@@ -192,8 +197,7 @@ let lstmWeights = LSTMCellWeights(
                    hiddenWeights: [[0.0, 0.2, 0.1], [0.3, -0.1, 0.2], [0.1, 0.0, 0.4]], bias: [0.2, -0.1, 0.0]))
 
 print()
-print("2. An LSTM, the same two steps by hand: gates i, f, g, o (weights [3, 2] and [3, 3] per gate)")
-print("---------------------------------------------------------------------------------------------")
+heading("2. An LSTM, the same two steps by hand: gates i, f, g, o (weights [3, 2] and [3, 3] per gate)")
 for (name, gate) in zip(["i", "f", "g", "o"], lstmWeights.stacked) {
     print("   \(name): W_i\(name) = \(gate.inputWeights.map { fixed($0, 1) }.joined(separator: " ")), "
           + "W_h\(name) = \(gate.hiddenWeights.map { fixed($0, 1) }.joined(separator: " ")), b_\(name) = \(fixed(gate.bias, 1))")
@@ -219,7 +223,8 @@ for (t, x) in sequence.enumerated() {
               + "f = σ(\(fixed(wf, 1)) + \(fixed(bf, 1))) = \(fixed(step.f[0], 6)), "
               + "g = tanh(\(fixed(wg, 1)) + \(fixed(bg, 1))) = \(fixed(step.g[0], 6)), "
               + "o = σ(\(fixed(wo, 1)) + \(fixed(bo, 1))) = \(fixed(step.o[0], 6))")
-        print("             c₁ = \(fixed(step.f[0], 6))·0 + \(fixed(step.i[0], 6))·\(fixed(step.g[0], 6)) = \(fixed(step.c[0], 6)), "
+        print("             c₁ = \(fixed(step.f[0], 6))·0 + \(fixed(step.i[0], 6))·\(fixed(step.g[0], 6)) "
+              + "= \(fixed(step.c[0], 6)), "
               + "h₁ = \(fixed(step.o[0], 6))·tanh(\(fixed(step.c[0], 6))) = \(fixed(step.h[0], 6))")
         print("             (c₀ = 0, so the forget gate has nothing to keep yet: c₁ = i ⊙ g)")
     }
@@ -257,9 +262,9 @@ let initializationSeed: UInt64 = 1
 /// Which recurrent layer a network uses.
 enum Cell: String { case rnn = "tanh RNN", lstm = "LSTM" }
 
-/// The recurrent layer, with PyTorch's initialization from `initializationSeed` (the same draw
-/// for both cells: the LSTM draws four times as many numbers); the LSTM's forget gate bias
-/// b_if + b_hf set to 1.
+/// The recurrent layer, with PyTorch's initialization drawn from `initializationSeed` (the
+/// same seed and scale for both cells; the LSTM draws four times as many weights), and the
+/// LSTM's forget gate bias b_if + b_hf set to 1.
 /// - Shape: [B, T, 2] → [B, T, 32].
 func makeRecurrentLayer(_ cell: Cell, rng: inout RandomGenerator) -> Module {
     switch cell {
@@ -297,7 +302,10 @@ func gradientAtFirstStep(_ cell: Cell, sequences: Tensor) -> Double {
     let x = Tensor(shape: sequences.shape, values: sequences.scalars, requiresGrad: true)   // [N, T, 2]
     sum(lastTimeStep(layer(x))).backward()                                                  // Σ h_T, [N, 32] → [1]
     let g = x.grad!.scalars   // [N, T, 2]; the first step of sequence n is at n·T·2
-    let norms = (0..<N).map { n in (0..<inputSize).reduce(0.0) { $0 + Double(g[n * T * inputSize + $1] * g[n * T * inputSize + $1]) }.squareRoot() }
+    let norms = (0..<N).map { n in
+        let first = g[(n * T * inputSize)..<(n * T * inputSize + inputSize)]   // ∂loss/∂x₁ of sequence n [2]
+        return first.reduce(0.0) { $0 + Double($1 * $1) }.squareRoot()
+    }
     return norms.reduce(0, +) / Double(N)
 }
 
@@ -306,10 +314,9 @@ var rngGradient = RandomGenerator(seed: 2, stream: RandomGenerator.Stream.dataOr
 // One batch of 16 sequences of 80 steps; the first T steps of each make the length-T batch.
 let longest = firstBitSequences(count: 16, length: lengths.last!, rng: &rngGradient).inputs.scalars   // [16, 80, 2]
 print()
-print("3. Why LSTMs exist: how much the first input still matters after T steps")
-print("------------------------------------------------------------------------")
+heading("3. Why LSTMs exist: how much the first input still matters after T steps")
 print("   loss = sum of the last hidden state h_T; mean of ‖∂loss/∂x₁‖ over 16 random sequences;")
-print("   untrained, hidden size 32, the same random initialization; LSTM forget gate bias 1")
+print("   untrained, hidden size 32, weights from the same seed and scale (±1/√32); LSTM forget gate bias 1")
 print("       T     tanh RNN         LSTM")
 var gradients: [(rnn: Double, lstm: Double)] = []
 for T in lengths {
@@ -317,7 +324,8 @@ for T in lengths {
     let sequences = Tensor(shape: [16, T, inputSize], values: Array(values))   // [16, T, 2]
     let pair = (rnn: gradientAtFirstStep(.rnn, sequences: sequences), lstm: gradientAtFirstStep(.lstm, sequences: sequences))
     gradients.append(pair)
-    print("   \(pad(String(T), 5, left: false))    \(pad(scientific(pair.rnn), 9, left: false))    \(pad(scientific(pair.lstm), 9, left: false))")
+    print("   \(pad(String(T), 5, left: false))    \(pad(scientific(pair.rnn), 9, left: false))    "
+          + pad(scientific(pair.lstm), 9, left: false))
 }
 let steps = Double(lengths.last! - lengths.first!)
 let rnnFactor = pow(gradients.last!.rnn / gradients.first!.rnn, 1 / steps)
@@ -340,8 +348,9 @@ print("   from T = \(lengths.first!) to \(lengths.last!), each extra step multip
 // bit of information across 29 steps of noise that has nothing to do with it. The start flag
 // marks step 1, like the start-of-sequence token a language model reads first.
 // Model: recurrent layer (2 → 32) → its last hidden state h_T → Linear(32 → 2) → class scores.
-// Same data, same seeds, same optimizer for both; gradients clipped at norm 1 (an LSTM's
-// gradient can also EXPLODE once it has learned to remember, and clipping is the usual cure).
+// Same data, same seeds, same optimizer for both; gradients clipped at norm 1, the usual guard
+// against the other face of the product of Jacobians, an occasional EXPLODING gradient (in our
+// trials the LSTM learned this task less reliably without it).
 let sequenceLength = 30, batchSize = 64, trainingSteps = 1000
 let learningRate: Float = 0.001
 var rngTest = RandomGenerator(seed: 3, stream: RandomGenerator.Stream.split)
@@ -382,8 +391,7 @@ func train(_ cell: Cell, test: (inputs: Tensor, labels: [Int32])) throws -> (mod
 let (_, rnnCurve) = try train(.rnn, test: test)
 let (lstmModel, lstmCurve) = try train(.lstm, test: test)
 print()
-print("4. Remember the first bit: sequences of \(sequenceLength) random bits, label = the first bit")
-print("-----------------------------------------------------------------------------")
+heading("4. Remember the first bit: sequences of \(sequenceLength) random bits, label = the first bit")
 print("   2 → 32 → Linear(32 → 2); Adam (γ = \(fixed(Double(learningRate), 3))), \(trainingSteps) steps of "
       + "\(batchSize) sequences, gradients clipped at 1")
 print("   accuracy on 1000 test sequences (chance: 50 %)")
@@ -401,11 +409,12 @@ print("   after training: tanh RNN \(percent(rnnCurve.last!)), LSTM \(percent(ls
 //
 // Vanishing gradients make long memories slow and unreliable to learn, not impossible, and
 // this result depends on the step size. Adam scales each weight's step by the size of that
-// weight's own gradient; with γ = 0.002 the tanh RNN solved this task on some seeds, and with
-// γ = 0.01 on each of the three we tried, by growing W_hh until a unit latches onto its first
-// input, while this LSTM, at γ = 0.01, failed on all three. Nor does the LSTM reach arbitrarily
-// far: with forget bias 1, γ = 0.001 and this budget it learned T = 40 on one seed of three
-// and T = 50 on none (σ(1)⁵⁰ ≈ 10⁻⁷); a larger forget bias or a longer run would be needed.
+// weight's own gradient; with γ = 0.002 the tanh RNN solved this task on some seeds (this
+// chapter's among them), and with γ = 0.01 on three of the four we tried, by growing W_hh until
+// a unit latches onto its first input, while this LSTM, at γ = 0.01, failed on all four. Nor
+// does the LSTM reach arbitrarily far: with forget bias 1, γ = 0.001 and this budget it learned
+// T = 40 on one seed of three and T = 50 on none (σ(1)⁵⁰ ≈ 10⁻⁷); a larger forget bias or a
+// longer run would be needed.
 
 // MARK: - 5. What the LSTM learned
 
@@ -458,8 +467,7 @@ let meanCell = (0..<2).map { bit in finalCell[bit].map { $0 / Double(bitCount[bi
 let memory = (0..<hiddenSize).max { abs(meanCell[1][$0] - meanCell[0][$0]) < abs(meanCell[1][$1] - meanCell[0][$1]) }!
 let later = Double(sampled * (sequenceLength - 1))
 print()
-print("5. Inside the trained LSTM: unit \(memory), the one whose final cell c_T differs most with the first bit")
-print("-------------------------------------------------------------------------------------------------")
+heading("5. Inside the trained LSTM: unit \(memory), the one whose final cell c_T differs most with the first bit")
 print("   (the hand-written step of section 2 run on the trained weights over \(sampled) test sequences)")
 print("   mean c_T: \(fixed(meanCell[1][memory], 3)) when the first bit is 1, \(fixed(meanCell[0][memory], 3)) when it is 0")
 print("   mean input gate  i: \(fixed(firstInput[memory] / Double(sampled), 3)) at step 1, "
