@@ -69,7 +69,7 @@ struct BenchCommand: ParsableCommand {
         if let config {
             o.model = try ConfigLoader.load(path: config).model
         } else {
-            o.model = model == "lenet" ? Benchmark.lenet : ModelConfig(hidden: parsedHidden!)
+            o.model = model == "lenet" ? Benchmark.lenet : Benchmark.mlp(hidden: parsedHidden!)
         }
         o.dataPath = dataPath
         o.separateSkew = separateSkew
