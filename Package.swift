@@ -2,7 +2,7 @@
 // Synapse: neural networks from the perceptron to the Transformer, trained data-parallel
 // under MPI on an OpenBLAS kernel core. Dependencies point down only:
 //   synapse (CLI) → SynapseTrain → SynapseComm/SynapseMPI, SynapseData, SynapseOptim, SynapseNN
-//   → SynapseCore → CBLAS.   Only SynapseMPI imports CMPI.
+//   → SynapseCore → CBLAS, CRecurrentKernels.   Only SynapseMPI imports CMPI.
 import PackageDescription
 
 let package = Package(
@@ -28,8 +28,11 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib",
                        providers: [.apt(["zlib1g-dev"])]),
 
+        // MARK: - C kernels (compiled per instruction set, picked at run time; no stable API)
+        .target(name: "CRecurrentKernels"),   // the LSTM/GRU gate math of one step
+
         // MARK: - Library layers
-        .target(name: "SynapseCore", dependencies: ["CBLAS"]),
+        .target(name: "SynapseCore", dependencies: ["CBLAS", "CRecurrentKernels"]),
         .target(name: "SynapseNN", dependencies: ["SynapseCore"]),
         .target(name: "SynapseOptim", dependencies: ["SynapseCore"]),
         .target(name: "SynapseData", dependencies: ["SynapseCore", "CZlib"]),

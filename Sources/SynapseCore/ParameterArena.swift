@@ -52,8 +52,9 @@ public final class ParameterArena {
         }
         self.entries = entries
         self.count = offset
-        values = .allocate(capacity: max(offset, 1))
-        gradsAndControl = .allocate(capacity: offset + Self.controlSlotCount)
+        values = UnsafeMutableBufferPointer(start: allocateAlignedFloats(offset), count: max(offset, 1))
+        gradsAndControl = UnsafeMutableBufferPointer(start: allocateAlignedFloats(offset + Self.controlSlotCount),
+                                                     count: offset + Self.controlSlotCount)
         grads = UnsafeMutableBufferPointer(start: gradsAndControl.baseAddress!, count: offset)
         controlSlots = UnsafeMutableBufferPointer(start: gradsAndControl.baseAddress! + offset, count: Self.controlSlotCount)
         values.initialize(repeating: 0)

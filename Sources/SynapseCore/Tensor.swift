@@ -86,9 +86,9 @@ public final class Tensor {
         let out = Tensor(shape: s, storage: storage)
         if isRecording(self) {
             out.record(inputs: [self]) { _, gOut in
-                self.accumulateGrad { g in
-                    let src = gOut.data
-                    for i in 0..<g.count { g[i] += src[i] }
+                self.storeOrAccumulateGrad { g, fresh in
+                    let src = gOut.pointer, dst = g.baseAddress!
+                    if fresh { dst.update(from: src, count: g.count) } else { for i in 0..<g.count { dst[i] += src[i] } }
                 }
             }
         }

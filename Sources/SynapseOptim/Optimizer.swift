@@ -48,7 +48,7 @@ public final class OptimizerStateBuffer {
     public init(name: String, count: Int, initialValue: Float = 0) {
         self.name = name
         // Capacity ≥ 1 so that an empty arena still has a valid base address.
-        let base = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
+        let base = allocateAlignedFloats(count)
         base.initialize(repeating: initialValue, count: max(count, 1))
         values = UnsafeMutableBufferPointer(start: base, count: count)
     }

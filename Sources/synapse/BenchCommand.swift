@@ -2,19 +2,21 @@ import ArgumentParser
 import Foundation
 import SynapseTrain
 
-/// `synapse bench`: measures training speed and memory of the fashion-mlp model.
+/// `synapse bench`: measures training speed and memory of the fashion-mlp model, the LeNet-like
+/// CNN, or a config's model (a text config runs whole: its data, optimizer and clipping).
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure training samples/s, peak memory and all-reduce cost (fashion-mlp MLP, the LeNet-like CNN, or a config's model).",
         discussion: """
-        Uses real Fashion-MNIST batches and the same training step as `synapse train`. Run it alone
+        Uses real Fashion-MNIST batches and the same training step as `synapse train`; a text config
+        (data.dataset: text) runs on its own text with its own optimizer and reports tokens/s. Run it alone
         for one rank, or under mpirun (launch/synapse-mpirun -n 2 ... bench) for the scaling figures.
         Compare with the PyTorch peer benchmark run in the same session (README: Performance).
         """)
 
-    @Option(help: "Samples per rank per step (see --global).")
-    var batch: Int = 64
+    @Option(help: "Samples per rank per step (see --global). Default 64, or a text config's train.batch_size.")
+    var batch: Int?
 
     @Flag(help: "Treat --batch as the global batch, split over the ranks.")
     var global = false
@@ -31,7 +33,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Model: mlp (784-HIDDEN-10) or lenet (the CNN of the PyTorch peer benchmark).")
     var model: String = "mlp"
 
-    @Option(help: ArgumentHelp("Benchmark the model of this training config instead (its model: section; batch, steps and threads still come from these options).",
+    @Option(help: ArgumentHelp("Benchmark the model of this training config instead (its model: section; batch, steps and threads still come from these options). A text config runs whole: its model, text, optimizer, schedule and clipping, and its batch unless --batch is given.",
                                valueName: "config.yaml"))
     var config: String?
 
@@ -48,7 +50,7 @@ struct BenchCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
-        guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
+        guard (batch ?? 1) >= 1 else { throw ValidationError("--batch must be at least 1") }
         guard steps >= 1, warmup >= 0 else { throw ValidationError("--steps must be ≥ 1 and --warmup ≥ 0") }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
         guard ["mlp", "lenet"].contains(model) else { throw ValidationError("--model must be mlp or lenet, got '\(model)'") }
@@ -65,9 +67,14 @@ struct BenchCommand: ParsableCommand {
         let comm = try Runtime.communicator()
         Runtime.configureThreads(threads, ranks: comm.size, rank: comm.rank)
         var o = Benchmark.Options()
-        o.batch = batch; o.globalBatch = global; o.steps = steps; o.warmupSteps = warmup
+        o.batch = batch ?? 64; o.globalBatch = global; o.steps = steps; o.warmupSteps = warmup
         if let config {
-            o.model = try ConfigLoader.load(path: config).model
+            let loaded = try ConfigLoader.load(path: config)
+            o.model = loaded.model
+            if loaded.data.dataset == .text {
+                o.textConfig = loaded
+                o.batch = batch ?? loaded.train.batchSize
+            }
         } else {
             o.model = model == "lenet" ? Benchmark.lenet : Benchmark.mlp(hidden: parsedHidden!)
         }
@@ -81,9 +88,14 @@ struct BenchCommand: ParsableCommand {
             print("RESULT " + String(decoding: try enc.encode(r), as: UTF8.self))
             return
         }
-        print("model        \(r.model), \(r.parameters) parameters, SGD momentum 0.9")
+        print("model        \(r.model), \(r.parameters) parameters, \(r.optimizer ?? "SGD momentum 0.9")")
         print("ranks        \(r.ranks) × \(r.blasThreads) BLAS thread(s) (OpenBLAS \(r.blasCore) kernels), batch \(r.perRankBatch) per rank (global \(r.globalBatch))")
-        print(String(format: "throughput   %.0f samples/s over %d steps (%.2f s); median step %.3f ms", r.samplesPerSec, r.steps, r.seconds, r.medianStepMs))
+        if let tokens = r.tokensPerSec, let context = r.context {
+            print(String(format: "throughput   %.0f tokens/s (%.1f windows/s of %d) over %d steps (%.2f s); median step %.3f ms",
+                         tokens, r.samplesPerSec, context, r.steps, r.seconds, r.medianStepMs))
+        } else {
+            print(String(format: "throughput   %.0f samples/s over %d steps (%.2f s); median step %.3f ms", r.samplesPerSec, r.steps, r.seconds, r.medianStepMs))
+        }
         if let skew = r.rankSkewMsPerStep {
             print(String(format: "rank skew    %.3f ms per step waiting for the slowest rank (barrier, timed apart)", skew))
         }

@@ -63,3 +63,32 @@ struct CLIBenchConfigTests {
         #expect(result.stderr.contains("nope.yaml"), "\(result.report)")
     }
 }
+
+/// `synapse bench --config` with a text config: the config's own model, text and optimizer,
+/// its batch per rank, and tokens/s (samples × context) in the report.
+@Suite(.enabled(if: SynapseCLI.binary != nil, "needs the built synapse binary"))
+struct CLIBenchTextTests {
+    @Test func benchmarksATextConfigInTokens() throws {
+        let directory = try TestDirectory("bench-text")
+        defer { directory.remove() }
+        let corpus = try directory.write(CLITextTests.corpus(), to: "corpus.txt")
+        let config = try directory.write("""
+            name: tiny-lstm
+            model: {kind: lstm, embedding: 16, hidden_size: 32, layers: 1}
+            data: {dataset: text, path: \(corpus), context: 16}
+            train: {batch_size: 8, grad_clip_norm: 1.0}
+            optimizer: {name: adam, lr: 0.002}
+            """, to: "tiny.yaml")
+        let result = try SynapseCLI.run(["bench", "--config", config, "--steps", "3", "--warmup", "1", "--json"], timeout: 120)
+        #expect(result.status == 0, "\(result.report)")
+        let line = try #require(result.stdout.split(separator: "\n").first { $0.hasPrefix("RESULT ") })
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(line.dropFirst(7).utf8)) as? [String: Any])
+        #expect(report["perRankBatch"] as? Int == 8 && report["context"] as? Int == 16, "\(report)")
+        let samples = try #require(report["samplesPerSec"] as? Double), tokens = try #require(report["tokensPerSec"] as? Double)
+        #expect(abs(tokens - 16 * samples) <= 1e-6 * tokens, "\(report)")
+        #expect((report["optimizer"] as? String)?.hasPrefix("adam") == true, "\(report)")
+
+        let text = try SynapseCLI.run(["bench", "--config", config, "--steps", "2", "--warmup", "1"], timeout: 120)
+        #expect(text.status == 0 && text.stdout.contains("tokens/s"), "\(text.report)")
+    }
+}

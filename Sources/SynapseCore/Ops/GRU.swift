@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CRecurrentKernels
 
 /// One GRU layer over a whole batch-first sequence (PyTorch `torch.nn.GRU`, one layer,
 /// batch_first=True). At each step t, with gates stacked in PyTorch's order r, z, n:
@@ -32,25 +33,18 @@ public func gru(_ x: Tensor, h0: Tensor? = nil,
     let hiddenSide = Tensor(uninitializedShape: [B, T, G])   // h_{t-1} W_hhᵀ + b_hh, every step
     fillRows(hiddenSide.pointer, rows: B * T, width: G, biasHH, nil)
     let y = Tensor(uninitializedShape: [B, T, H])            // h_1 … h_T
+    let weightHHT = transposedWeight(weightHH, d)           // W_hhᵀ [H, 3H]
     let xs = inputSide.pointer, hs = hiddenSide.pointer, yp = y.pointer
     for t in 0..<T {
         // hiddenSide[:, t] += h_{t-1} · W_hhᵀ, reading h_{t-1} in place (row stride T·H).
         let (hPrev, ldh) = t == 0 ? (UnsafePointer(h0.pointer), H) : (UnsafePointer(yp + (t - 1) * H), T * H)
-        BLAS.gemm(transA: false, transB: true, m: B, n: G, k: H, a: hPrev, lda: ldh,
-                  b: weightHH.pointer, ldb: H, beta: 1, c: hs + t * G, ldc: T * G)
+        BLAS.gemmInUnpackedBlocks(m: B, n: G, k: H, a: hPrev, lda: ldh,
+                                  b: weightHHT.pointer, ldb: G, beta: 1, c: hs + t * G, ldc: T * G)
         for b in 0..<B {
             let row = b * T + t
-            let a = xs + row * G, hh = hs + row * G, h = yp + row * H
             let hp = t == 0 ? UnsafePointer(h0.pointer + b * H) : UnsafePointer(yp + (row - 1) * H)
-            var j = 0
-            while j < H {   // eight hidden units at a time (see GateActivations.swift)
-                let r = gateSigmoid(load8(a, j, H) + load8(hh, j, H))
-                let z = gateSigmoid(load8(a + H, j, H) + load8(hh + H, j, H))
-                let n = gateTanh(load8(a + 2 * H, j, H) + r * load8(hh + 2 * H, j, H))
-                store8(r, a, j, H); store8(z, a + H, j, H); store8(n, a + 2 * H, j, H)
-                store8((1 - z) * n + z * load8(hp, j, H), h, j, H)
-                j += 8
-            }
+            // the gate math: r, z, n over the input side, h_t (RecurrentKernels.h)
+            synapse_gru_step_forward(xs + row * G, hs + row * G, hp, yp + row * H, H)
         }
     }
     let inputs = [x, h0, weightIH, weightHH] + [biasIH, biasHH].compactMap { $0 }
@@ -77,8 +71,9 @@ private func gruBackward(dy: Tensor, y: Tensor, gates: Tensor, hiddenSide: Tenso
                          weightIH: Tensor, weightHH: Tensor, biasIH: Tensor?, biasHH: Tensor?,
                          _ d: RecurrentDimensions) {
     let B = d.B, T = d.T, H = d.H, G = d.G
-    let dGx = Tensor(uninitializedShape: [B, T, G])   // dL/d(input-side pre-activations)
-    let dGh = Tensor(uninitializedShape: [B, T, G])   // dL/d(hidden-side pre-activations)
+    // dL/d(input-side and hidden-side pre-activations) [B, T, 3H], written over the activations
+    // and the hidden side, which the step kernel reads just before (see lstmBackward).
+    let dGx = gates, dGh = hiddenSide
     let carry = Tensor(uninitializedShape: [B, H])    // dL/dh_{t-1} through the recurrence
     let dyp = dy.pointer, yp = y.pointer, gp = gates.pointer, hs = hiddenSide.pointer
     let dxp = dGx.pointer, dhp = dGh.pointer, carryp = carry.pointer
@@ -86,25 +81,14 @@ private func gruBackward(dy: Tensor, y: Tensor, gates: Tensor, hiddenSide: Tenso
     for t in stride(from: T - 1, through: 0, by: -1) {
         for b in 0..<B {
             let row = b * T + t
-            let a = gp + row * G, hn = hs + row * G + 2 * H
             let hp = t == 0 ? UnsafePointer(h0.pointer + b * H) : UnsafePointer(yp + (row - 1) * H)
-            let dx = dxp + row * G, dhh = dhp + row * G, dyRow = dyp + row * H, carryRow = carryp + b * H
-            var j = 0
-            while j < H {
-                let r = load8(a, j, H), z = load8(a + H, j, H), n = load8(a + 2 * H, j, H)
-                let dh = load8(dyRow, j, H) + load8(carryRow, j, H)
-                let dnPre = dh * (1 - z) * (1 - n * n)
-                let drPre = dnPre * load8(hn, j, H) * r * (1 - r)
-                let dzPre = dh * (load8(hp, j, H) - n) * z * (1 - z)
-                store8(drPre, dx, j, H); store8(dzPre, dx + H, j, H); store8(dnPre, dx + 2 * H, j, H)
-                store8(drPre, dhh, j, H); store8(dzPre, dhh + H, j, H); store8(dnPre * r, dhh + 2 * H, j, H)
-                store8(dh * z, carryRow, j, H)
-                j += 8
-            }
+            // dGx[b, t], dGh[b, t] and carry ← dh ⊙ z, from dh = dy + carry (RecurrentKernels.h)
+            synapse_gru_step_backward(gp + row * G, hs + row * G + 2 * H, hp, dyp + row * H,
+                                      carryp + b * H, dxp + row * G, dhp + row * G, H)
         }
         if t > 0 || h0.requiresGrad {   // carry [B, H] += dGh[:, t] [B, 3H] · W_hh [3H, H]
-            BLAS.gemm(transA: false, transB: false, m: B, n: H, k: G, a: dhp + t * G, lda: T * G,
-                      b: weightHH.pointer, ldb: H, beta: 1, c: carryp, ldc: H)
+            BLAS.gemmInUnpackedBlocks(m: B, n: H, k: G, a: dhp + t * G, lda: T * G,
+                                      b: weightHH.pointer, ldb: H, beta: 1, c: carryp, ldc: H)
         }
     }
     h0.accumulateGrad { g in for k in 0..<g.count { g[k] += carryp[k] } }

@@ -1,10 +1,14 @@
-/// Sigmoid and tanh for the recurrent cells' inner loops, eight lanes at a time.
+/// Sigmoid and tanh for the recurrent cells' inner loops, eight lanes at a time: the tanh RNN's
+/// step, and the Swift statement of the formulas that the LSTM and GRU step kernels
+/// (CRecurrentKernels, StepKernels.inc) evaluate sixteen lanes at a time.
 ///
 /// Why not `expf`/`tanhf` in a scalar loop: an LSTM evaluates five of these per hidden unit
 /// per step (three sigmoids, two tanh), and a libm call per element (or the branchy scalar
 /// code the compiler makes of anything fancier) took as long as all of the layer's GEMMs
 /// (measured at B 32, H 256: ~19 ms of a 35 ms forward pass). Written on `SIMD8<Float>`
-/// the same formulas run on vector registers.
+/// the same formulas run on vector registers — SSE ones, as Swift builds for baseline x86-64:
+/// the LSTM step in C with AVX-512 took 1.65 + 2.3 ms forward + backward per layer against
+/// 7.4 + 4.9 ms for this code (B 32, T 64, H 256, 2026-12-01).
 ///
 /// The formulas are Cephes' single-precision ones (S. Moshier, "Methods and Programs for
 /// Mathematical Functions", 1989) with branches turned into lane selects: a few ulp from the

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CRecurrentKernels
 
 /// One LSTM layer over a whole batch-first sequence (PyTorch `torch.nn.LSTM`, one layer,
 /// batch_first=True). At each step t, with gates stacked in PyTorch's order i, f, g, o:
@@ -29,21 +30,26 @@ public func lstm(_ x: Tensor, h0: Tensor? = nil, c0: Tensor? = nil,
     let B = d.B, T = d.T, H = d.H, G = d.G
     if let c0 { precondition(c0.shape == [B, H], "lstm: c0 \(c0.shape) should be [B, H] = [\(B), \(H)]") }
     let h0 = h0 ?? Tensor.zeros([B, H]), c0 = c0 ?? Tensor.zeros([B, H])
-    // gates [B, T, 4H]: pre-activations, overwritten step by step with the activations i, f, g, o
-    let gates = inputProjection(x, weightIH: weightIH, biasIH: biasIH, biasHH: biasHH, d)
+    // gates [B, T, 4H]: x W_ihᵀ, then + h_{t-1} W_hhᵀ step by step; the step kernel adds the
+    // biases (one pass less over the [B, T, 4H] buffer than filling it with them first) and
+    // overwrites the pre-activations with the activations i, f, g, o.
+    let gates = inputProjection(x, weightIH: weightIH, biasIH: nil, biasHH: nil, d)
+    let bias = summedBias(biasIH, biasHH)                           // b_ih + b_hh [4H], or nil
     let cells = Tensor(uninitializedShape: [B, T, H])              // c_t for every step
     let packed = Tensor(uninitializedShape: [B * T * H + B * H])   // output [B, T, H], then c_T [B, H]
+    let weightHHT = transposedWeight(weightHH, d)                   // W_hhᵀ [H, 4H]
     let gp = gates.pointer, cp = cells.pointer, yp = packed.pointer
     for t in 0..<T {
         // gates[:, t] += h_{t-1} · W_hhᵀ. h_{t-1} is row t-1 of each sequence in the output
         // (row stride T·H), so the GEMM reads it in place.
         let (hPrev, ldh) = t == 0 ? (UnsafePointer(h0.pointer), H) : (UnsafePointer(yp + (t - 1) * H), T * H)
-        BLAS.gemm(transA: false, transB: true, m: B, n: G, k: H, a: hPrev, lda: ldh,
-                  b: weightHH.pointer, ldb: H, beta: 1, c: gp + t * G, ldc: T * G)
+        BLAS.gemmInUnpackedBlocks(m: B, n: G, k: H, a: hPrev, lda: ldh,
+                                  b: weightHHT.pointer, ldb: G, beta: 1, c: gp + t * G, ldc: T * G)
         for b in 0..<B {
             let row = b * T + t
             let cPrev = t == 0 ? c0.pointer + b * H : cp + (row - 1) * H
-            lstmPointwiseForward(gp + row * G, cPrev: cPrev, c: cp + row * H, h: yp + row * H, H)
+            // the gate math: + bias, i, f, g, o, c_t, h_t (RecurrentKernels.h)
+            synapse_lstm_step_forward(gp + row * G, bias?.pointer, cPrev, cp + row * H, yp + row * H, H)
         }
     }
     for b in 0..<B { (yp + B * T * H + b * H).update(from: cp + (b * T + T - 1) * H, count: H) }
@@ -57,24 +63,6 @@ public func lstm(_ x: Tensor, h0: Tensor? = nil, c0: Tensor? = nil,
     let output = window(of: packed, offset: 0, shape: [B, T, H])
     return RecurrentLayerOutput(output: output, hidden: lastTimeStep(output),
                                 cell: window(of: packed, offset: B * T * H, shape: [B, H]))
-}
-
-/// One step's gate math for one sequence: activations written over the pre-activations in
-/// `z` [4H], then c [H] and h [H]. Eight hidden units at a time (see GateActivations.swift).
-@inline(__always)
-private func lstmPointwiseForward(_ z: UnsafeMutablePointer<Float>, cPrev: UnsafePointer<Float>,
-                                  c: UnsafeMutablePointer<Float>, h: UnsafeMutablePointer<Float>, _ H: Int) {
-    let zi = z, zf = z + H, zg = z + 2 * H, zo = z + 3 * H   // gate blocks i, f, g, o, each [H]
-    var j = 0
-    while j < H {
-        let i = gateSigmoid(load8(zi, j, H)), f = gateSigmoid(load8(zf, j, H))
-        let g = gateTanh(load8(zg, j, H)), o = gateSigmoid(load8(zo, j, H))
-        store8(i, zi, j, H); store8(f, zf, j, H); store8(g, zg, j, H); store8(o, zo, j, H)
-        let cj = f * load8(cPrev, j, H) + i * g
-        store8(cj, c, j, H)
-        store8(o * gateTanh(cj), h, j, H)
-        j += 8
-    }
 }
 
 /// Backpropagation through time for `lstm`. Going backwards from t = T-1, with
@@ -93,7 +81,11 @@ private func lstmBackward(dPacked: Tensor, packed: Tensor, gates: Tensor, cells:
                           weightIH: Tensor, weightHH: Tensor, biasIH: Tensor?, biasHH: Tensor?,
                           _ d: RecurrentDimensions) {
     let B = d.B, T = d.T, H = d.H, G = d.G
-    let dGates = Tensor(uninitializedShape: [B, T, G])   // dL/d(pre-activations)
+    // dL/d(pre-activations) [B, T, 4H], written over the activations: each row's activations
+    // are read once, by the step kernel that overwrites them with their gradient, and the graph
+    // is freed after one backward pass. That spares a fresh 8 MB buffer (B 32, T 64, H 256)
+    // whose first writes would each read the line in first.
+    let dGates = gates
     let carry = Tensor(uninitializedShape: [B, H])       // dL/dh_{t-1} through the recurrence
     let dc = Tensor(uninitializedShape: [B, H])          // dL/dc_t, then dL/dc_{t-1}
     let dy = dPacked.pointer, gp = gates.pointer, cp = cells.pointer
@@ -104,40 +96,19 @@ private func lstmBackward(dPacked: Tensor, packed: Tensor, gates: Tensor, cells:
         for b in 0..<B {
             let row = b * T + t
             let cPrev = t == 0 ? UnsafePointer(c0.pointer + b * H) : UnsafePointer(cp + (row - 1) * H)
-            lstmPointwiseBackward(gp + row * G, c: cp + row * H, cPrev: cPrev, dy: dy + row * H,
-                                  carry: carryp + b * H, dc: dcp + b * H, dz: dgp + row * G, H)
+            // dz = dGates[b, t] from the activations, dh = dy + carry and dc (RecurrentKernels.h)
+            synapse_lstm_step_backward(gp + row * G, cp + row * H, cPrev, dy + row * H,
+                                       carryp + b * H, dcp + b * H, dgp + row * G, H)
         }
         if t > 0 || h0.requiresGrad {   // carry [B, H] = dGates[:, t] [B, 4H] · W_hh [4H, H]
-            BLAS.gemm(transA: false, transB: false, m: B, n: H, k: G, a: dgp + t * G, lda: T * G,
-                      b: weightHH.pointer, ldb: H, beta: 0, c: carryp, ldc: H)
+            BLAS.gemmInUnpackedBlocks(m: B, n: H, k: G, a: dgp + t * G, lda: T * G,
+                                      b: weightHH.pointer, ldb: H, beta: 0, c: carryp, ldc: H)
         }
     }
     h0.accumulateGrad { g in for k in 0..<g.count { g[k] += carryp[k] } }
     c0.accumulateGrad { g in for k in 0..<g.count { g[k] += dcp[k] } }
     accumulateProjectionGradients(dGx: dGates, dGh: dGates, x: x, y: packed.pointer, h0: h0,
                                   weightIH: weightIH, weightHH: weightHH, biasIH: biasIH, biasHH: biasHH, d)
-}
-
-/// One step of `lstmBackward` for one sequence, eight hidden units at a time: reads the gate
-/// activations a [4H], c_t and c_{t-1} [H], dy [H] and carry [H] (dh = dy + carry), updates
-/// dc [H] from dL/dc_t to dL/dc_{t-1}, writes the pre-activation gradients dz [4H].
-@inline(__always)
-private func lstmPointwiseBackward(_ a: UnsafePointer<Float>, c: UnsafePointer<Float>, cPrev: UnsafePointer<Float>,
-                                   dy: UnsafePointer<Float>, carry: UnsafePointer<Float>,
-                                   dc: UnsafeMutablePointer<Float>, dz: UnsafeMutablePointer<Float>, _ H: Int) {
-    var j = 0
-    while j < H {
-        let i = load8(a, j, H), f = load8(a + H, j, H), g = load8(a + 2 * H, j, H), o = load8(a + 3 * H, j, H)
-        let tc = gateTanh(load8(c, j, H))
-        let dh = load8(dy, j, H) + load8(carry, j, H)
-        let dcj = load8(dc, j, H) + dh * o * (1 - tc * tc)
-        store8(dcj * g * i * (1 - i), dz, j, H)
-        store8(dcj * load8(cPrev, j, H) * f * (1 - f), dz + H, j, H)
-        store8(dcj * i * (1 - g * g), dz + 2 * H, j, H)
-        store8(dh * tc * o * (1 - o), dz + 3 * H, j, H)
-        store8(dcj * f, dc, j, H)
-        j += 8
-    }
 }
 
 /// One LSTM step written out with plain loops, in Double, no BLAS: the definition above

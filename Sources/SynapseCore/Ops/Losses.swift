@@ -31,6 +31,10 @@ public func crossEntropy(logits: Tensor, labels: [Int32], reduction: Reduction =
     precondition(eps >= 0 && eps <= 1, "crossEntropy: label smoothing \(eps) outside [0, 1]")
     let loss = Tensor(uninitializedShape: [1])
     let onLabel = 1 - eps, everywhere = eps / Float(C)   // q_j = onLabel·[j = label] + everywhere
+    // softmax(x) [N, C], kept for the backward pass when there is one: computing it again there
+    // took two more expf per logit (a language model's head: 231k logits per step).
+    let recording = isRecording(logits)
+    let probabilities: Tensor? = recording ? Tensor(uninitializedShape: [N, C]) : nil
     var total: Double = 0
     for n in 0..<N {
         let row = logits.pointer + n * C
@@ -39,23 +43,28 @@ public func crossEntropy(logits: Tensor, labels: [Int32], reduction: Reduction =
         var m = -Float.infinity
         for j in 0..<C { m = max(m, row[j]) }
         var s: Float = 0, rowSum: Float = 0
-        for j in 0..<C { s += expf(row[j] - m); rowSum += row[j] }
+        if let p = probabilities?.pointer.advanced(by: n * C) {
+            for j in 0..<C { p[j] = expf(row[j] - m); s += p[j]; rowSum += row[j] }
+            let inv = 1 / s
+            for j in 0..<C { p[j] *= inv }
+        } else {
+            for j in 0..<C { s += expf(row[j] - m); rowSum += row[j] }
+        }
         total += Double(m + logf(s) - onLabel * row[label] - everywhere * rowSum)
     }
     let norm: Float = reduction == .mean ? 1 / Float(max(N, 1)) : 1
     loss.pointer[0] = Float(total) * norm
-    if isRecording(logits) {
+    if let probabilities {
         loss.record(inputs: [logits]) { _, dl in
             let g = dl.pointer[0] * norm
-            logits.accumulateGrad { dx in
+            logits.storeOrAccumulateGrad { dx, fresh in
                 for n in 0..<N {
-                    let row = logits.pointer + n * C, d = dx.baseAddress! + n * C
-                    var m = -Float.infinity
-                    for j in 0..<C { m = max(m, row[j]) }
-                    var s: Float = 0
-                    for j in 0..<C { s += expf(row[j] - m) }
-                    let inv = 1 / s
-                    for j in 0..<C { d[j] += g * (expf(row[j] - m) * inv - everywhere) }
+                    let p = probabilities.pointer + n * C, d = dx.baseAddress! + n * C
+                    if fresh {
+                        for j in 0..<C { d[j] = g * (p[j] - everywhere) }
+                    } else {
+                        for j in 0..<C { d[j] += g * (p[j] - everywhere) }
+                    }
                     d[Int(labels[n])] -= g * onLabel
                 }
             }

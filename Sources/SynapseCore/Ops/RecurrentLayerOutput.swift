@@ -63,9 +63,15 @@ func window(of whole: Tensor, offset: Int, shape: [Int]) -> Tensor {
     let part = Tensor(shape: shape, storage: Storage(viewOf: whole.pointer + offset, count: count, owner: whole.storage))
     if isRecording(whole) {
         part.record(inputs: [whole]) { _, dPart in
-            whole.accumulateGrad { g in
+            whole.storeOrAccumulateGrad { g, fresh in
                 let src = dPart.pointer, dst = g.baseAddress! + offset
-                for i in 0..<count { dst[i] += src[i] }
+                if fresh {   // the window copied, the rest of the fresh buffer zeroed
+                    g.baseAddress!.update(repeating: 0, count: offset)
+                    dst.update(from: src, count: count)
+                    (dst + count).update(repeating: 0, count: g.count - offset - count)
+                } else {
+                    for i in 0..<count { dst[i] += src[i] }
+                }
             }
         }
     }

@@ -24,11 +24,12 @@ public func rnnTanh(_ x: Tensor, h0: Tensor? = nil,
     // pre [B, T, H]: x W_ihᵀ + b_ih + b_hh, then + h_{t-1} W_hhᵀ step by step
     let pre = inputProjection(x, weightIH: weightIH, biasIH: biasIH, biasHH: biasHH, d)
     let y = Tensor(uninitializedShape: [B, T, H])   // h_1 … h_T
+    let weightHHT = transposedWeight(weightHH, d)   // W_hhᵀ [H, H]
     let pp = pre.pointer, yp = y.pointer
     for t in 0..<T {
         let (hPrev, ldh) = t == 0 ? (UnsafePointer(h0.pointer), H) : (UnsafePointer(yp + (t - 1) * H), T * H)
-        BLAS.gemm(transA: false, transB: true, m: B, n: H, k: H, a: hPrev, lda: ldh,
-                  b: weightHH.pointer, ldb: H, beta: 1, c: pp + t * H, ldc: T * H)
+        BLAS.gemmInUnpackedBlocks(m: B, n: H, k: H, a: hPrev, lda: ldh,
+                                  b: weightHHT.pointer, ldb: H, beta: 1, c: pp + t * H, ldc: T * H)
         for b in 0..<B {
             let row = b * T + t
             let z = pp + row * H, h = yp + row * H
@@ -72,8 +73,8 @@ private func rnnTanhBackward(dy: Tensor, y: Tensor, x: Tensor, h0: Tensor, weigh
             }
         }
         if t > 0 || h0.requiresGrad {   // carry [B, H] = dPre[:, t] [B, H] · W_hh [H, H]
-            BLAS.gemm(transA: false, transB: false, m: B, n: H, k: H, a: dp + t * H, lda: T * H,
-                      b: weightHH.pointer, ldb: H, beta: 0, c: carryp, ldc: H)
+            BLAS.gemmInUnpackedBlocks(m: B, n: H, k: H, a: dp + t * H, lda: T * H,
+                                      b: weightHH.pointer, ldb: H, beta: 0, c: carryp, ldc: H)
         }
     }
     h0.accumulateGrad { g in for k in 0..<g.count { g[k] += carryp[k] } }

@@ -22,6 +22,10 @@ public enum Benchmark {
         /// The model: the fashion-mlp MLP 784-256-128-10 by default; `lenet` is the LeNet-like
         /// CNN of the PyTorch peer benchmark.
         public var model = ModelConfig()
+        /// A text training config (`data.dataset: text`) to run as it stands: its model, data,
+        /// optimizer, schedule and clipping; `batch` (above) is per rank as usual. Image configs
+        /// only lend their `model` (set `model` instead), and run on Fashion-MNIST with SGD.
+        public var textConfig: Config?
         /// Where the Fashion-MNIST files are.
         public var dataPath = "/usr/share/datasets/fashion-mnist"
         /// Seed.
@@ -62,6 +66,12 @@ public enum Benchmark {
         public var blasCore: String
         /// A CNN's conv layers timed alone against this core's sgemm rate (rank 0's figures).
         public var convLayers: ConvLayerBenchmark.Report?
+        /// The optimizer of the step ("SGD momentum 0.9", "Adam, clip 1.0").
+        public var optimizer: String?
+        /// Characters per window of a text model (nil for images).
+        public var context: Int?
+        /// Predicted tokens per second (samples × context) of a text model (nil for images).
+        public var tokensPerSec: Double?
     }
 
     /// Runs the benchmark on every rank (collective).
@@ -71,15 +81,20 @@ public enum Benchmark {
             throw UserError("bench: batch \(o.batch) does not divide over \(comm.size) ranks")
         }
         var config = Config()
+        if let text = o.textConfig {
+            guard text.data.dataset == .text else { throw UserError("bench: textConfig must be a text config (data.dataset: text)") }
+            config = text
+        } else {
+            config.model = o.model
+            config.data.path = o.dataPath
+            config.data.validationSize = 0
+            config.train.seed = o.seed
+            config.optimizer = OptimizerConfig(name: .sgd)
+            config.optimizer.lr = 0.05
+            config.optimizer.momentum = 0.9
+        }
         config.name = "bench"
-        config.model = o.model
-        config.data.path = o.dataPath
-        config.data.validationSize = 0
         config.train.batchSize = perRank * comm.size
-        config.train.seed = o.seed
-        config.optimizer = OptimizerConfig(name: .sgd)
-        config.optimizer.lr = 0.05
-        config.optimizer.momentum = 0.9
         // The all-reduces of the step pass through a timing decorator: the step has no timing code.
         let timing = TimingCommunicator(comm, separatesSkew: o.separateSkew && comm.size > 1)
         let (replica, source) = try DistributedSync(comm: comm).agreeOnSuccess("loading the benchmark data") {
@@ -125,19 +140,24 @@ public enum Benchmark {
             times.sort()
             raw = times[times.count / 2] * 1000
         }
-        let convLayers = ConvLayerBenchmark.run(model: o.model, batch: perRank)
+        let convLayers = ConvLayerBenchmark.run(model: config.model, batch: perRank)
         var comms = [timing.allReduceSeconds, timing.skewSeconds]
         try comms.withUnsafeMutableBufferPointer { try comm.allReduce($0, op: .max) }
-        return Report(model: o.model.summary(),
+        let samplesPerSec = Double(o.steps * perRank * comm.size) / elapsed[0]
+        let context = config.data.dataset == .text ? config.data.context : nil
+        var optimizer = o.textConfig == nil ? "SGD momentum 0.9" : "\(config.optimizer.name.rawValue), lr \(config.optimizer.lr)"
+        if config.train.gradClipNorm > 0 { optimizer += ", gradients clipped at \(config.train.gradClipNorm)" }
+        return Report(model: config.model.summary(),
                       parameters: replica.model.parameterCount, ranks: comm.size, perRankBatch: perRank, globalBatch: perRank * comm.size, steps: o.steps,
-                      seconds: elapsed[0], samplesPerSec: Double(o.steps * perRank * comm.size) / elapsed[0],
+                      seconds: elapsed[0], samplesPerSec: samplesPerSec,
                       medianStepMs: stepTimes[stepTimes.count / 2] * 1000,
                       allReduceMsPerStep: comms[0] / Double(o.steps) * 1000,
                       rankSkewMsPerStep: o.separateSkew && comm.size > 1 ? comms[1] / Double(o.steps) * 1000 : nil,
                       rawAllReduceMs: raw,
                       gradientBytes: replica.arena.count * 4, peakRSSMiB: peakResidentMiB(),
                       bufferAllocationsTimed: allocations, blasThreads: BLAS.threads,
-                      blasCore: BLASKernelSelection.coreName, convLayers: convLayers)
+                      blasCore: BLASKernelSelection.coreName, convLayers: convLayers,
+                      optimizer: optimizer, context: context, tokensPerSec: context.map { samplesPerSec * Double($0) })
     }
 
     /// Peak resident set size of this process (VmHWM from /proc/self/status), in MiB.
