@@ -63,6 +63,8 @@ let package = Package(
                           path: "Examples/Convolution"),
         .executableTarget(name: "Regularization", dependencies: ["SynapseCore", "SynapseNN", "SynapseOptim", "GuideFormatting"],
                           path: "Examples/Regularization"),
+        .executableTarget(name: "Recurrent", dependencies: ["SynapseCore", "SynapseNN", "SynapseOptim", "GuideFormatting"],
+                          path: "Examples/Recurrent"),
 
         // MARK: - Tests
         .target(name: "SynapseTestSupport", dependencies: ["SynapseCore"],

@@ -4,60 +4,20 @@ import SynapseCore
 /// `rnnTanh` op.
 ///
 /// Per layer and step: h_t = tanh(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh).
-/// Layer k > 0 reads the hidden states of layer k − 1, through dropout in training mode when
-/// `dropout` > 0 (not after the last layer), as PyTorch does. Batch first only (PyTorch's
-/// `batch_first=True`). PyTorch's nonlinearity='relu' is not offered.
-///
-/// Parameters are registered on the module itself under PyTorch's names (`weight_ih_l0`,
-/// `weight_hh_l0`, `bias_ih_l0`, `bias_hh_l0`, `weight_ih_l1`, …) and initialized like
-/// PyTorch: uniform(−1/√hiddenSize, 1/√hiddenSize).
+/// Stacking, names, initialization, dropout and state: see `RecurrentNetwork`.
 /// - Shape: x [B, T, inputSize] → [B, T, hiddenSize] (the last layer's hidden states).
-public final class RNN: Module {
-    /// Width of each input vector (PyTorch `input_size`).
-    public let inputSize: Int
-    /// Width of the hidden state (PyTorch `hidden_size`).
-    public let hiddenSize: Int
-    /// Number of stacked layers (PyTorch `num_layers`).
-    public var layerCount: Int { stack.layers.count }
-    /// Probability of dropping an element between layers (PyTorch `dropout`).
-    public let dropout: Float
-    /// The dropout applied between layers (nil when `dropout` is 0); a child module, so the
-    /// trainer reseeds its `rng` each step like any other `Dropout`.
-    public let layerDropout: Dropout?
-    /// Each layer's parameters, bottom first.
-    public var layers: [RecurrentLayerWeights] { stack.layers }
-    private let stack: RecurrentStack
-
-    /// Creates the module with PyTorch's initialization drawn from `rng`.
-    /// - Parameters:
-    ///   - layers: number of stacked layers (PyTorch `num_layers`, default 1).
-    ///   - bias: whether each layer has `bias_ih` and `bias_hh` (default true).
-    ///   - dropout: dropout probability between layers, in [0, 1) (default 0).
-    ///   - dropoutRNG: the generator of the between-layer dropout masks.
+public final class RNN: RecurrentNetwork {
+    /// Creates the module with PyTorch's initialization drawn from `rng`: `layers` stacked
+    /// layers (PyTorch `num_layers`), `bias_ih` and `bias_hh` when `bias`, dropout `dropout`
+    /// between layers with masks from `dropoutRNG`.
     public init(inputSize: Int, hiddenSize: Int, layers: Int = 1, bias: Bool = true, dropout: Float = 0,
                 rng: inout RandomGenerator,
                 dropoutRNG: RandomGenerator = RandomGenerator(seed: 0, stream: RandomGenerator.Stream.dropout)) {
-        stack = RecurrentStack(name: "RNN", gates: 1, inputSize: inputSize, hiddenSize: hiddenSize,
-                               layerCount: layers, bias: bias, dropout: dropout, rng: &rng)
-        self.inputSize = inputSize
-        self.hiddenSize = hiddenSize
-        self.dropout = dropout
-        layerDropout = dropout > 0 ? Dropout(p: dropout, rng: dropoutRNG) : nil
-        super.init()
-        stack.register(on: self)
-        if let layerDropout { registerModule("layerDropout", layerDropout) }
+        super.init(name: "RNN", gates: 1, hasCell: false, inputSize: inputSize, hiddenSize: hiddenSize, layers: layers,
+                   bias: bias, dropout: dropout, rng: &rng, dropoutRNG: dropoutRNG)
     }
 
-    /// The last layer's hidden state at every step, starting from zero state.
-    /// - Shape: [B, T, inputSize] → [B, T, hiddenSize].
-    public override func forward(_ x: Tensor) -> Tensor { forward(x, state: nil).output }
-
-    /// Runs the sequence from `state` (nil: zeros) and also returns the final state of every
-    /// layer, to continue from in the next call (generation, truncated BPTT).
-    /// - Shape: x [B, T, inputSize] → output [B, T, hiddenSize]; state: hidden, one [B, hiddenSize] per layer.
-    public func forward(_ x: Tensor, state: RecurrentState?) -> (output: Tensor, state: RecurrentState) {
-        stack.run(x, state: state, hasCell: false, dropout: layerDropout) { input, h0, _, w in
-            rnnTanh(input, h0: h0, weightIH: w.weightIH, weightHH: w.weightHH, biasIH: w.biasIH, biasHH: w.biasHH)
-        }
+    public override func runLayer(_ input: Tensor, h0: Tensor?, c0: Tensor?, weights w: RecurrentLayerWeights) -> RecurrentLayerOutput {
+        rnnTanh(input, h0: h0, weightIH: w.weightIH, weightHH: w.weightHH, biasIH: w.biasIH, biasHH: w.biasHH)
     }
 }

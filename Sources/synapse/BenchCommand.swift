@@ -76,7 +76,7 @@ struct BenchCommand: ParsableCommand {
                 o.batch = batch ?? loaded.train.batchSize
             }
         } else {
-            o.model = model == "lenet" ? Benchmark.lenet : ModelConfig(hidden: parsedHidden!)
+            o.model = model == "lenet" ? Benchmark.lenet : Benchmark.mlp(hidden: parsedHidden!)
         }
         o.dataPath = dataPath
         o.separateSkew = separateSkew

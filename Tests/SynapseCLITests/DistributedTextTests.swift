@@ -35,4 +35,17 @@ extension DistributedTests {
         let v1 = try #require(val(local)), v2 = try #require(val(distributed))
         #expect(abs(v1 - v2) <= 1e-5 * v1, "validation loss \(v2) on 2 ranks vs \(v1) on 1")
     }
+
+    @Test("verify: a character LSTM on 2 ranks agrees with one rank")
+    func verifyTextUnderMPI() throws {
+        let scratch = try DistributedRun.scratchDirectory("text-verify")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let corpus = scratch.appendingPathComponent("corpus.txt")
+        try Data(CLITextTests.corpus().utf8).write(to: corpus)
+        let config = ProcessRunner.packageRoot.appendingPathComponent("configs/text-lstm.yaml").path
+        let result = try DistributedJob(ranks: 2, ["verify", config, "--set", "data.path=\(corpus.path)", "--set", "model.hidden_size=32",
+                                                   "--set", "train.batch_size=8", "--steps", "3"]).wait(timeout: 120)
+        #expect(result.status == 0 && result.output.contains("PASS: 2 ranks train the same model as 1 rank"), "\(result.output)")
+        #expect(result.output.contains("lstm.weight_hh_l1") && result.output.contains("embed.weight"), "\(result.output)")
+    }
 }

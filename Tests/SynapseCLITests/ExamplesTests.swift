@@ -221,6 +221,68 @@ import SynapseTestSupport
         #expect(accuracies[0] >= accuracies[2] + 1, "early stopping's validation accuracy is not above plain's: \(accuracies)")
     }
 
+    @Test(.enabled(if: ProcessRunner.builtProduct(named: "Recurrent") != nil, "Recurrent is not built"))
+    func recurrentCellsByHandMatchTheOpsAndTheLSTMRemembersWhereTheRNNCannot() throws {
+        let result = try ProcessRunner.run(try #require(ProcessRunner.builtProduct(named: "Recurrent")), [])
+        #expect(result.status == 0, "\(result.report)")
+        #expect(result.stderr.isEmpty, "\(result.report)")
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        // Sections 1 and 2: two steps of each cell from x₁ = (1, 0), x₂ = (0.5, −1), h₀ = c₀ = 0 with
+        // the chapter's weights, computed independently in numpy (float64).
+        let rnn = Self.section(lines, from: "1. A tanh RNN", to: "2. ")
+        let lstm = Self.section(lines, from: "2. An LSTM", to: "3. ")
+        let reference: [(lines: [String], library: String, name: String, values: [Double])] = [
+            (rnn, "rnnTanh", "h₁", [0.53704957, 0.09966799, -0.37994896]),
+            (rnn, "rnnTanh", "h₂", [0.67483138, -0.81141445, -0.00172175]),
+            (lstm, "lstm   ", "h₁", [0.16320823, -0.09123164, 0.05399921]),
+            (lstm, "lstm   ", "h₂", [0.25778803, -0.17532683, -0.05826436]),
+            (lstm, "lstm   ", "c₂", [0.63453556, -0.37252076, -0.09087848]),
+        ]
+        for (section, library, name, expected) in reference {
+            let byHand = try Self.list(in: section, containing: "by hand  \(name) =")
+            let fromLibrary = try Self.list(in: section, containing: "\(library)  \(name) =")
+            // Printed with 6 decimals: the hand computation is float64, so only rounding (5e-7) is left.
+            #expect(Self.maxDifference(byHand, expected) < 1e-6, "\(name) by hand \(byHand) vs numpy \(expected)")
+            #expect(Self.maxDifference(fromLibrary, expected) < 2e-6, "\(name) \(library) \(fromLibrary) vs numpy \(expected)")
+        }
+        for (section, library) in [(rnn, "rnnTanh"), (lstm, "lstm")] {
+            let line = try #require(section.first { $0.contains("\(library) vs by hand, largest difference:") }, "\(result.report)")
+            let tokens = line.split(separator: " ")   // "… largest difference: 4.1e-08   (Synapse computes in Float)"
+            let after = try #require(tokens.firstIndex(of: "difference:"), "\(line)") + 1
+            let difference = try #require(tokens.indices.contains(after) ? Double(tokens[after]) : nil, "\(line)")
+            #expect(difference < 1e-6, "\(line)")
+        }
+        // Section 3: ‖∂loss/∂x₁‖ for T = 5 … 80. Measured: RNN 6.4e-02 → 2.7e-19, LSTM 6.5e-02 → 8.4e-07.
+        let table = Self.section(lines, from: "3. Why LSTMs exist", to: "4. ").map { Self.numbers(in: $0) }
+            .filter { $0.count == 3 }
+        try #require(table.map { $0[0] } == [5, 10, 20, 40, 80], "\(table)")
+        let (rnnGradient, lstmGradient) = (table.map { $0[1] }, table.map { $0[2] })
+        #expect(rnnGradient.allSatisfy { $0 > 0 } && lstmGradient.allSatisfy { $0 > 0 }, "\(table)")
+        #expect(zip(rnnGradient, rnnGradient.dropFirst()).allSatisfy { $1 < $0 }, "the RNN's gradient does not shrink with T: \(rnnGradient)")
+        #expect(rnnGradient[4] < 1e-3 * rnnGradient[0], "the RNN's gradient does not vanish: \(rnnGradient)")
+        for k in 2..<5 {
+            #expect(lstmGradient[k] > 100 * rnnGradient[k], "T = \(table[k][0]): LSTM \(lstmGradient[k]) vs RNN \(rnnGradient[k])")
+        }
+        #expect(lstmGradient[4] > 1e6 * rnnGradient[4], "T = 80: LSTM \(lstmGradient[4]) vs RNN \(rnnGradient[4])")
+        // Section 4: the first-bit task. Measured: RNN 49.6 %, LSTM 100.0 %.
+        let task = Self.section(lines, from: "4. Remember the first bit", to: "5. ")
+        let accuracies = Self.numbers(in: try #require(task.first { $0.contains("after training:") }, "\(result.report)"))
+        try #require(accuracies.count == 2, "\(task)")
+        #expect(accuracies[1] >= 95, "the LSTM did not learn to remember the first bit: \(accuracies)")
+        #expect(accuracies[0] <= 70, "the tanh RNN is not near chance: \(accuracies)")
+        // Section 5: the memory unit's final cell has opposite signs for the two bits, its candidate g
+        // follows the bit at the later steps, and its forget gate rose above its initial σ(1).
+        let inside = Self.section(lines, from: "5. Inside the trained LSTM", to: "The same layer")
+        func values(_ marker: String) throws -> [Double] {
+            Self.numbers(in: try #require(inside.first { $0.contains(marker) }, "no line with \(marker)"))
+        }
+        // "… 3.529 when the first bit is 1, -7.977 when it is 0": the values are numbers 0 and 2.
+        let cell = try values("mean c_T:"), forget = try values("mean forget gate f:"), candidate = try values("mean candidate  g:")
+        try #require(cell.count == 4 && candidate.count == 4 && !forget.isEmpty, "\(inside)")
+        #expect(cell[0] * cell[2] < 0 && candidate[0] * cell[0] > 0 && candidate[2] * cell[2] > 0, "\(inside)")
+        #expect(forget[0] > 0.75, "\(inside)")
+    }
+
     // MARK: - Reading the chapters' printed numbers
 
     /// The numbers of a line, e.g. "   output    1   1   0  -1" → [1, 1, 0, -1] (words are skipped).

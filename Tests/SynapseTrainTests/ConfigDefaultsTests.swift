@@ -92,6 +92,16 @@ import SynapseNN
         #expect(try ConfigLoader.parse(yaml: "data: {dataset: mnist, path: /tmp/m}").data.path == "/tmp/m")
     }
 
+    @Test func nullDependentKeyFollowsItsKey() throws {
+        // `key:` with no value is the default, also where the default depends on another key.
+        #expect(try ConfigLoader.parse(yaml: "data: {dataset: cifar10, path: ~}").data.path == "data/cifar-10-batches-bin")
+        let adagrad = try ConfigLoader.parse(yaml: "optimizer:\n  name: adagrad\n  eps:\n  lr:\n").optimizer
+        #expect(adagrad == OptimizerConfig(name: .adagrad))
+        // The dependent key may also come before the key it depends on.
+        #expect(try ConfigLoader.parse(yaml: "optimizer: {weight_decay: 0, name: adamw}").optimizer.weightDecay == 0)
+        #expect(try ConfigLoader.parse(yaml: "optimizer: {lr: 0.5, name: adamw}").optimizer.lr == 0.5)
+    }
+
     @Test func scalarSpellings() throws {
         let config = try ConfigLoader.parse(yaml: """
             data: {train_subset: 60_000, validation_size: 0, normalize: no}

@@ -1,7 +1,7 @@
 import Testing
 import SynapseCore
 import SynapseNN
-import SynapseTrain
+@testable import SynapseTrain
 import SynapseTestSupport
 
 /// The CNN builder's layer order: max pooling moved before a monotone activation must give the

@@ -49,7 +49,8 @@ import SynapseNN
 
     @Test func aModelThatIsNotSequentialTrains() throws {
         var config = Config()
-        config.optimizer = OptimizerConfig(name: .adam, lr: 0.02)
+        config.optimizer = OptimizerConfig(name: .adam)
+        config.optimizer.lr = 0.02
         var rng = RandomGenerator(seed: 1, stream: RandomGenerator.Stream.initialization)
         let model = TwoBranch(rng: &rng)
         let replica = try Replica(model: model, config: config, totalSteps: 300, comm: LocalCommunicator())

@@ -3,8 +3,10 @@ import Yams
 /// A complete training run description, read from a YAML file by `ConfigLoader`.
 ///
 /// YAML keys are snake_case (`batch_size`); properties are camelCase (`batchSize`). Every key
-/// has a default, so an empty file is a valid config. The reference for the format is
-/// `configs/fashion-mlp.yaml`, which comments every key.
+/// has a default, so an empty file is a valid config. A key's default is written once, as its
+/// property's initial value (or, where it depends on another key, in the section's `init`);
+/// `ConfigLoader` lays the file over the defaults before decoding (see `Config+Defaults.swift`).
+/// The reference for the format is `configs/fashion-mlp.yaml`, which comments every key.
 ///
 /// ```yaml
 /// name: fashion-mlp
@@ -16,37 +18,24 @@ public struct Config: Codable, Equatable, Sendable {
     /// Run name (`name`); the run directory defaults to `runs/<name>`. Default `run`.
     public var name: String
     /// The network (`model`).
-    public var model: ModelConfig
+    public var model = ModelConfig()
     /// The dataset and its split (`data`).
-    public var data: DataConfig
+    public var data = DataConfig()
     /// Training loop settings (`train`).
-    public var train: TrainConfig
+    public var train = TrainConfig()
     /// Optimizer and hyperparameters (`optimizer`).
-    public var optimizer: OptimizerConfig
+    public var optimizer = OptimizerConfig()
 
-    /// A config; every section defaults to its own defaults.
-    public init(name: String = "run", model: ModelConfig = ModelConfig(), data: DataConfig = DataConfig(),
-                train: TrainConfig = TrainConfig(), optimizer: OptimizerConfig = OptimizerConfig()) {
+    /// The default config, named `name`; change it through its properties.
+    ///
+    /// The sections' own initializers are the synthesized memberwise ones (internal): outside
+    /// this module a config starts here or from `ConfigLoader`.
+    public init(name: String = "run") {
         self.name = name
-        self.model = model
-        self.data = data
-        self.train = train
-        self.optimizer = optimizer
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case name, model, data, train, optimizer
-    }
-
-    /// Decodes a whole config; absent sections and keys take their defaults.
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        let d = Config()
-        self.init(name: try c.decode(.name, or: d.name),
-                  model: try c.decode(.model, or: d.model),
-                  data: try c.decode(.data, or: d.data),
-                  train: try c.decode(.train, or: d.train),
-                  optimizer: try c.decode(.optimizer, or: d.optimizer))
     }
 
     /// The default run directory, `runs/<name>`.

@@ -8,7 +8,8 @@ import Yams
 /// 2. compose the YAML into a `Yams.Node` tree (`syntax`, `notAMapping`);
 /// 3. apply each `key=value` override to the tree (`badOverride`), so overrides are checked
 ///    exactly like values written in the file;
-/// 4. decode with `NodeDecoder` (`unknownKey`, `duplicateKey`, `wrongType`, `invalidValue`);
+/// 4. lay the tree over the defaults and decode it with `NodeDecoder` (`Config.decode(_:)`:
+///    `unknownKey`, `duplicateKey`, `wrongType`, `invalidValue`);
 /// 5. `Config.validate()` (`invalidValue`).
 /// Every error names the file, the dotted key, the line (or the `--set` argument) and a fix.
 public enum ConfigLoader {
@@ -58,7 +59,7 @@ public enum ConfigLoader {
         }
 
         do {
-            let config = try Config(from: NodeDecoder(node: tree, schema: Config().resolvedNode()))
+            let config = try Config.decode(tree)
             try config.validate()
             return config
         } catch {

@@ -30,22 +30,22 @@ public struct DataConfig: Codable, Equatable, Sendable {
     public var path: String
     /// Training samples held out for validation (`validation_size`). Default 5000; 0 means no
     /// validation split.
-    public var validationSize: Int
+    public var validationSize = 5000
     /// Scale pixels to [0, 1] and standardize with the training mean and deviation (`normalize`). Default true.
-    public var normalize: Bool
+    public var normalize = true
     /// Use only the first N training samples, 0 = all (`train_subset`); for quick runs and tests.
-    public var trainSubset: Int
+    public var trainSubset = 0
     /// Use only the first N test samples, 0 = all (`test_subset`).
-    public var testSubset: Int
+    public var testSubset = 0
     /// Random transformations of training images (`augment`). Default none.
-    public var augment: AugmentConfig
+    public var augment = AugmentConfig()
     /// text: the fraction of the text, at its end, held out for validation
     /// (`validation_fraction`). Default 0.1, as the PyTorch peer.
-    public var validationFraction: Double
+    public var validationFraction = 0.1
     /// text: characters per training window, the sequence length of the model (`context`). Default 64.
-    public var context: Int
+    public var context = 64
     /// text: how text becomes token ids (`tokenizer`): `char`, one token per Unicode character. Default `char`.
-    public var tokenizer: Tokenizer
+    public var tokenizer = Tokenizer.char
 
     /// How text is cut into tokens.
     public enum Tokenizer: String, Codable, CaseIterable, Sendable {
@@ -53,21 +53,11 @@ public struct DataConfig: Codable, Equatable, Sendable {
         case char
     }
 
-    /// A data section; every argument defaults to the value documented on its property.
-    public init(dataset: Dataset = .fashionMNIST, path: String? = nil, validationSize: Int = 5000,
-                normalize: Bool = true, trainSubset: Int = 0, testSubset: Int = 0,
-                augment: AugmentConfig = AugmentConfig(), validationFraction: Double = 0.1, context: Int = 64,
-                tokenizer: Tokenizer = .char) {
+    /// The defaults for `dataset`: `path` is where that dataset's files lie by default
+    /// (`Dataset.defaultPath`); every other key takes the value documented on its property.
+    public init(dataset: Dataset = .fashionMNIST) {
         self.dataset = dataset
-        self.path = path ?? dataset.defaultPath
-        self.validationSize = validationSize
-        self.normalize = normalize
-        self.trainSubset = trainSubset
-        self.testSubset = testSubset
-        self.augment = augment
-        self.validationFraction = validationFraction
-        self.context = context
-        self.tokenizer = tokenizer
+        path = dataset.defaultPath
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
@@ -79,22 +69,6 @@ public struct DataConfig: Codable, Equatable, Sendable {
         case augment
         case validationFraction = "validation_fraction"
         case context, tokenizer
-    }
-
-    /// Decodes the section; absent keys take their defaults (`path` after `dataset`).
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        let d = DataConfig()
-        self.init(dataset: try c.decode(.dataset, or: d.dataset),
-                  path: try c.decodeIfPresent(String.self, forKey: .path),
-                  validationSize: try c.decode(.validationSize, or: d.validationSize),
-                  normalize: try c.decode(.normalize, or: d.normalize),
-                  trainSubset: try c.decode(.trainSubset, or: d.trainSubset),
-                  testSubset: try c.decode(.testSubset, or: d.testSubset),
-                  augment: try c.decode(.augment, or: d.augment),
-                  validationFraction: try c.decode(.validationFraction, or: d.validationFraction),
-                  context: try c.decode(.context, or: d.context),
-                  tokenizer: try c.decode(.tokenizer, or: d.tokenizer))
     }
 
     /// Checks value ranges; `path` is where this section sits (`data`).
@@ -127,32 +101,16 @@ public struct DataConfig: Codable, Equatable, Sendable {
 public struct AugmentConfig: Codable, Equatable, Sendable {
     /// Pad every side by this many black pixels, then crop a random window of the original
     /// size (`crop_padding`; torchvision RandomCrop). Default 0 = off.
-    public var cropPadding: Int
+    public var cropPadding = 0
     /// Mirror left–right with probability ½ (`horizontal_flip`; torchvision RandomHorizontalFlip). Default false.
-    public var horizontalFlip: Bool
+    public var horizontalFlip = false
     /// Probability of blanking one random rectangle (2–33 % of the image, aspect 0.3–3.3) to
     /// the mean pixel, after crop and flip (`random_erasing`; torchvision RandomErasing(p)). Default 0 = off.
-    public var randomErasing: Float
-
-    /// An augment section; every argument defaults to the value documented on its property.
-    public init(cropPadding: Int = 0, horizontalFlip: Bool = false, randomErasing: Float = 0) {
-        self.cropPadding = cropPadding
-        self.horizontalFlip = horizontalFlip
-        self.randomErasing = randomErasing
-    }
+    public var randomErasing: Float = 0
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case cropPadding = "crop_padding"
         case horizontalFlip = "horizontal_flip"
         case randomErasing = "random_erasing"
-    }
-
-    /// Decodes the section; absent keys take their defaults.
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        let d = AugmentConfig()
-        self.init(cropPadding: try c.decode(.cropPadding, or: d.cropPadding),
-                  horizontalFlip: try c.decode(.horizontalFlip, or: d.horizontalFlip),
-                  randomErasing: try c.decode(.randomErasing, or: d.randomErasing))
     }
 }

@@ -19,34 +19,18 @@
 public struct DistillationConfig: Codable, Equatable, Sendable {
     /// Teacher checkpoints: run directories, checkpoint directories or `latest` links
     /// (`teachers`). Default none = distillation off.
-    public var teachers: [String]
+    public var teachers: [String] = []
     /// Softmax temperature T applied to teachers and student alike (`temperature`). Default 4.
-    public var temperature: Float
+    public var temperature: Float = 4
     /// Share α of the distillation term in the loss, in [0, 1]; the cross-entropy with the
     /// labels gets 1 − α (`weight`). Default 0.5.
-    public var weight: Float
+    public var weight: Float = 0.5
 
     /// True when distillation is on.
     public var isEnabled: Bool { !teachers.isEmpty }
 
-    /// A distillation section; every argument defaults to the value documented on its property.
-    public init(teachers: [String] = [], temperature: Float = 4, weight: Float = 0.5) {
-        self.teachers = teachers
-        self.temperature = temperature
-        self.weight = weight
-    }
-
     enum CodingKeys: String, CodingKey, CaseIterable {
         case teachers, temperature, weight
-    }
-
-    /// Decodes the section; absent keys take their defaults.
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        let d = DistillationConfig()
-        self.init(teachers: try c.decode(.teachers, or: d.teachers),
-                  temperature: try c.decode(.temperature, or: d.temperature),
-                  weight: try c.decode(.weight, or: d.weight))
     }
 
     /// Checks value ranges; `path` is where this section sits (`train.distillation`).

@@ -13,40 +13,22 @@ public struct EarlyStoppingConfig: Codable, Equatable, Sendable {
     }
 
     /// Epochs without improvement before stopping, 0 = early stopping off (`patience`). Default 0.
-    public var patience: Int
+    public var patience = 0
     /// Smallest change of the metric that counts as an improvement (`min_delta`). Default 0.
-    public var minDelta: Float
+    public var minDelta: Float = 0
     /// What to monitor (`metric`). Default `val_loss`.
-    public var metric: Metric
+    public var metric = Metric.valLoss
     /// On stopping, load the parameters of the best epoch back into the model (`restore_best`). Default true.
-    public var restoreBest: Bool
+    public var restoreBest = true
 
     /// True when early stopping is on.
     public var isEnabled: Bool { patience > 0 }
-
-    /// An early-stopping section; every argument defaults to the value documented on its property.
-    public init(patience: Int = 0, minDelta: Float = 0, metric: Metric = .valLoss, restoreBest: Bool = true) {
-        self.patience = patience
-        self.minDelta = minDelta
-        self.metric = metric
-        self.restoreBest = restoreBest
-    }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case patience
         case minDelta = "min_delta"
         case metric
         case restoreBest = "restore_best"
-    }
-
-    /// Decodes the section; absent keys take their defaults.
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        let d = EarlyStoppingConfig()
-        self.init(patience: try c.decode(.patience, or: d.patience),
-                  minDelta: try c.decode(.minDelta, or: d.minDelta),
-                  metric: try c.decode(.metric, or: d.metric),
-                  restoreBest: try c.decode(.restoreBest, or: d.restoreBest))
     }
 
     /// Checks value ranges; `path` is where this section sits (`train.early_stopping`).

@@ -44,49 +44,49 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     }
 
     /// Architecture family (`kind`). Default `mlp`.
-    public var kind: Kind
+    public var kind = Kind.mlp
     /// Hidden layer widths, input side first (`hidden`). Default `[256, 128]`; `[]` is logistic regression.
-    public var hidden: [Int]
+    public var hidden = [256, 128]
     /// Nonlinearity between layers (`activation`). Default `relu`.
-    public var activation: Activation
+    public var activation = Activation.relu
     /// Probability of zeroing a hidden activation during training, in [0, 1) (`dropout`). Default 0.
-    public var dropout: Float
+    public var dropout: Float = 0
     /// Weight initialization scheme (`init`). Default `default` (PyTorch's Linear default).
-    public var initializer: Initializer
+    public var initializer = Initializer.pytorchDefault
     /// cnn: output channels of each conv block (`conv`). Default `[32, 64]`.
-    public var conv: [Int]
+    public var conv = [32, 64]
     /// cnn: square kernel size of every conv layer, padded to keep the size (`kernel_size`). Default 3.
-    public var kernelSize: Int
+    public var kernelSize = 3
     /// cnn: conv layers per block, each conv → [batch norm] → activation, before the block's
     /// pooling (`convs_per_block`; 2 gives VGG-style blocks). Default 1.
-    public var convsPerBlock: Int
+    public var convsPerBlock = 1
     /// cnn: batch norm after every conv layer (`batch_norm`). Default false.
-    public var batchNorm: Bool
+    public var batchNorm = false
     /// cnn: batch statistics over the GLOBAL batch across ranks (SyncBatchNorm) (`sync_batchnorm`).
     /// Default false: each rank normalizes with its own shard's statistics, as PyTorch DDP does,
     /// which makes results depend on the number of ranks.
-    public var syncBatchNorm: Bool
+    public var syncBatchNorm = false
     /// cnn: residual blocks (conv-bn-act-conv-bn + identity, then act) after each conv block (`residual_blocks`). Default 0.
-    public var residualBlocks: Int
+    public var residualBlocks = 0
     /// cnn: pooling after each conv block: max | avg (`pool`). Default max.
-    public var pool: Pool
+    public var pool = Pool.max
     /// cnn: channel dropout (Dropout2d) after each conv block, in [0, 1) (`conv_dropout`). Default 0.
-    public var convDropout: Float
+    public var convDropout: Float = 0
+    /// lstm/gru/rnn on text: width of the token embedding (`embedding`). Default 64.
+    public var embedding = 64
+    /// lstm/gru/rnn: width of each recurrent layer's hidden state (`hidden_size`). Default 256.
+    public var hiddenSize = 256
+    /// lstm/gru/rnn: stacked recurrent layers (`layers`); `dropout` acts between them. Default 2.
+    public var layers = 2
     /// A run directory, checkpoint directory or `checkpoints/latest` link written by `synapse
     /// train` whose weights a NEW run starts from (`init_from`): every parameter and batch norm
     /// buffer with the same name and shape is copied, the rest keep their fresh initialization.
     /// A resumed run reads its own checkpoint instead. Default "" = random initialization only.
-    public var initFrom: String
-    /// lstm/gru/rnn on text: width of the token embedding (`embedding`). Default 64.
-    public var embedding: Int
-    /// lstm/gru/rnn: width of each recurrent layer's hidden state (`hidden_size`). Default 256.
-    public var hiddenSize: Int
-    /// lstm/gru/rnn: stacked recurrent layers (`layers`); `dropout` acts between them. Default 2.
-    public var layers: Int
+    public var initFrom = ""
     /// Name prefixes (layers such as `fc3`, or single tensors such as `fc3.bias`) that keep their
     /// fresh initialization although `init_from` has them, e.g. a classifier head to retrain
     /// from scratch (`init_skip`). Default none.
-    public var initSkip: [String]
+    public var initSkip: [String] = []
 
     /// True when the run starts from a trained model (`init_from` is set).
     public var startsFromPretrainedWeights: Bool { !initFrom.isEmpty }
@@ -97,32 +97,6 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         case max
         /// 2×2 average pooling.
         case avg
-    }
-
-    /// A model section; every argument defaults to the value documented on its property.
-    public init(kind: Kind = .mlp, hidden: [Int] = [256, 128], activation: Activation = .relu,
-                dropout: Float = 0, initializer: Initializer = .pytorchDefault, conv: [Int] = [32, 64],
-                kernelSize: Int = 3, convsPerBlock: Int = 1, batchNorm: Bool = false, syncBatchNorm: Bool = false, residualBlocks: Int = 0,
-                pool: Pool = .max, convDropout: Float = 0, embedding: Int = 64, hiddenSize: Int = 256, layers: Int = 2,
-                initFrom: String = "", initSkip: [String] = []) {
-        self.kind = kind
-        self.hidden = hidden
-        self.activation = activation
-        self.dropout = dropout
-        self.initializer = initializer
-        self.conv = conv
-        self.kernelSize = kernelSize
-        self.convsPerBlock = convsPerBlock
-        self.batchNorm = batchNorm
-        self.syncBatchNorm = syncBatchNorm
-        self.residualBlocks = residualBlocks
-        self.pool = pool
-        self.convDropout = convDropout
-        self.embedding = embedding
-        self.hiddenSize = hiddenSize
-        self.layers = layers
-        self.initFrom = initFrom
-        self.initSkip = initSkip
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
@@ -141,30 +115,6 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         case layers
         case initFrom = "init_from"
         case initSkip = "init_skip"
-    }
-
-    /// Decodes the section; absent keys take their defaults.
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        let d = ModelConfig()
-        self.init(kind: try c.decode(.kind, or: d.kind),
-                  hidden: try c.decode(.hidden, or: d.hidden),
-                  activation: try c.decode(.activation, or: d.activation),
-                  dropout: try c.decode(.dropout, or: d.dropout),
-                  initializer: try c.decode(.initializer, or: d.initializer),
-                  conv: try c.decode(.conv, or: d.conv),
-                  kernelSize: try c.decode(.kernelSize, or: d.kernelSize),
-                  convsPerBlock: try c.decode(.convsPerBlock, or: d.convsPerBlock),
-                  batchNorm: try c.decode(.batchNorm, or: d.batchNorm),
-                  syncBatchNorm: try c.decode(.syncBatchNorm, or: d.syncBatchNorm),
-                  residualBlocks: try c.decode(.residualBlocks, or: d.residualBlocks),
-                  pool: try c.decode(.pool, or: d.pool),
-                  convDropout: try c.decode(.convDropout, or: d.convDropout),
-                  embedding: try c.decode(.embedding, or: d.embedding),
-                  hiddenSize: try c.decode(.hiddenSize, or: d.hiddenSize),
-                  layers: try c.decode(.layers, or: d.layers),
-                  initFrom: try c.decode(.initFrom, or: d.initFrom),
-                  initSkip: try c.decode(.initSkip, or: d.initSkip))
     }
 
     /// Checks value ranges; `path` is where this section sits (`model`).

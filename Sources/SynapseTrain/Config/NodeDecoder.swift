@@ -218,7 +218,7 @@ private struct NodeKeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtoco
 
     private func childDecoder(for key: Key) throws -> NodeDecoder {
         guard let node = value(for: key) else {
-            // Only reached by a non-optional `decode` of an absent key: every config key has a default.
+            // Not reached from `ConfigLoader`, which lays the tree over the defaults (`Config.decode`).
             throw ConfigError(.invalidValue, at: decoder.path.appending(key.stringValue),
                               "missing required key '\(decoder.path.appending(key.stringValue))'")
         }
@@ -273,17 +273,5 @@ private struct NodeUnkeyedContainer: UnkeyedDecodingContainer {
                               "\(decoder.path): the list has only \(elements.count) items")
         }
         return decoder.child(elements[currentIndex], key: AnyCodingKey(intValue: currentIndex))
-    }
-}
-
-// MARK: - Defaults
-
-extension KeyedDecodingContainer {
-    /// The value stored under `key`, or `fallback` when the key is absent or null (`epochs:` or `epochs: ~`).
-    ///
-    /// Config sections decode every field this way, so a minimal file works and the defaults live
-    /// in one place: each section's memberwise initializer.
-    func decode<T: Decodable>(_ key: Key, or fallback: T) throws -> T {
-        try decodeIfPresent(T.self, forKey: key) ?? fallback
     }
 }

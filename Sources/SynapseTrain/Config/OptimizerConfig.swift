@@ -1,8 +1,8 @@
 /// The optimizer and its hyperparameters: the `optimizer:` section.
 ///
 /// Names and defaults follow PyTorch's `torch.optim`. Three defaults depend on the optimizer and
-/// are filled in when the section is decoded (or built with `init`), so every property always
-/// holds the value that will be used and `Config.resolvedYAML()` records it:
+/// are filled in by `init(name:)`, which decoding uses too (`Config(defaultsFollowing:)`), so
+/// every property always holds the value that will be used and `Config.resolvedYAML()` records it:
 ///
 /// | name    | lr    | weight_decay | eps   |
 /// |---------|-------|--------------|-------|
@@ -48,49 +48,37 @@ public struct OptimizerConfig: Codable, Equatable, Sendable {
     /// Learning rate (`lr`), > 0. Default: `name.defaultLearningRate`.
     public var lr: Float
     /// Momentum factor, sgd and rmsprop (`momentum`). Default 0.
-    public var momentum: Float
+    public var momentum: Float = 0
     /// Dampening for momentum, sgd (`dampening`). Default 0.
-    public var dampening: Float
+    public var dampening: Float = 0
     /// Nesterov momentum, sgd; needs momentum > 0 and dampening 0 (`nesterov`). Default false.
-    public var nesterov: Bool
+    public var nesterov = false
     /// Weight decay (`weight_decay`): L2 added to the gradient, or decoupled for adamw.
     /// Default: `name.defaultWeightDecay`.
     public var weightDecay: Float
     /// Adam's (β1, β2), decay rates of the first and second moment estimates (`betas`). Default [0.9, 0.999].
-    public var betas: [Float]
+    public var betas: [Float] = [0.9, 0.999]
     /// Term added to the denominator for numerical stability (`eps`). Default: `name.defaultEps`.
     public var eps: Float
     /// RMSprop's smoothing constant (`alpha`). Default 0.99.
-    public var alpha: Float
+    public var alpha: Float = 0.99
     /// RMSprop: normalize by the centered second moment (an estimate of the variance) (`centered`). Default false.
-    public var centered: Bool
+    public var centered = false
     /// Adagrad's learning-rate decay (`lr_decay`). Default 0.
-    public var lrDecay: Float
+    public var lrDecay: Float = 0
     /// Coefficient of an L1 penalty `l1 · Σ|w|` added to the loss (`l1`). Default 0.
-    public var l1: Float
+    public var l1: Float = 0
     /// Coefficient of an L2 penalty `l2 · Σw²` added to the loss (`l2`). Default 0.
     /// Unlike `weight_decay` it is part of the reported loss.
-    public var l2: Float
+    public var l2: Float = 0
 
-    /// An optimizer section. `lr`, `weightDecay` and `eps` default per optimizer (see the type's table);
-    /// every other argument defaults to the value documented on its property.
-    public init(name: Name = .sgd, lr: Float? = nil, momentum: Float = 0, dampening: Float = 0,
-                nesterov: Bool = false, weightDecay: Float? = nil, betas: [Float] = [0.9, 0.999],
-                eps: Float? = nil, alpha: Float = 0.99, centered: Bool = false, lrDecay: Float = 0,
-                l1: Float = 0, l2: Float = 0) {
+    /// The defaults for optimizer `name`: `lr`, `weightDecay` and `eps` from the type's table,
+    /// every other hyperparameter the value documented on its property.
+    public init(name: Name = .sgd) {
         self.name = name
-        self.lr = lr ?? name.defaultLearningRate
-        self.momentum = momentum
-        self.dampening = dampening
-        self.nesterov = nesterov
-        self.weightDecay = weightDecay ?? name.defaultWeightDecay
-        self.betas = betas
-        self.eps = eps ?? name.defaultEps
-        self.alpha = alpha
-        self.centered = centered
-        self.lrDecay = lrDecay
-        self.l1 = l1
-        self.l2 = l2
+        lr = name.defaultLearningRate
+        weightDecay = name.defaultWeightDecay
+        eps = name.defaultEps
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
@@ -99,24 +87,5 @@ public struct OptimizerConfig: Codable, Equatable, Sendable {
         case betas, eps, alpha, centered
         case lrDecay = "lr_decay"
         case l1, l2
-    }
-
-    /// Decodes the section; absent keys take their defaults, per optimizer where the table says so.
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        let d = OptimizerConfig()
-        self.init(name: try c.decode(.name, or: d.name),
-                  lr: try c.decodeIfPresent(Float.self, forKey: .lr),
-                  momentum: try c.decode(.momentum, or: d.momentum),
-                  dampening: try c.decode(.dampening, or: d.dampening),
-                  nesterov: try c.decode(.nesterov, or: d.nesterov),
-                  weightDecay: try c.decodeIfPresent(Float.self, forKey: .weightDecay),
-                  betas: try c.decode(.betas, or: d.betas),
-                  eps: try c.decodeIfPresent(Float.self, forKey: .eps),
-                  alpha: try c.decode(.alpha, or: d.alpha),
-                  centered: try c.decode(.centered, or: d.centered),
-                  lrDecay: try c.decode(.lrDecay, or: d.lrDecay),
-                  l1: try c.decode(.l1, or: d.l1),
-                  l2: try c.decode(.l2, or: d.l2))
     }
 }

@@ -25,31 +25,19 @@ public struct ScheduleConfig: Codable, Equatable, Sendable {
     }
 
     /// The decay (`name`). Default `constant`.
-    public var name: Name
+    public var name = Name.constant
     /// Steps of linear warmup from lr/warmup_steps up to lr (`warmup_steps`). Default 0.
-    public var warmupSteps: Int
+    public var warmupSteps = 0
     /// Final rate of the cosine schedule, floor of the plateau schedule (`min_lr`). Default 0.
-    public var minLR: Float
+    public var minLR: Float = 0
     /// Epochs between decays of the step schedule (`step_size`). Default 10.
-    public var stepSize: Int
+    public var stepSize = 10
     /// Decay factor of step, multistep and plateau (`gamma`). Default 0.1.
-    public var gamma: Float
+    public var gamma: Float = 0.1
     /// Epochs at which multistep decays (`milestones`). Default [].
-    public var milestones: [Int]
+    public var milestones: [Int] = []
     /// plateau: validations without improvement before the rate is lowered (`patience`). Default 2.
-    public var patience: Int
-
-    /// A schedule section; every argument defaults to the value documented on its property.
-    public init(name: Name = .constant, warmupSteps: Int = 0, minLR: Float = 0, stepSize: Int = 10,
-                gamma: Float = 0.1, milestones: [Int] = [], patience: Int = 2) {
-        self.name = name
-        self.warmupSteps = warmupSteps
-        self.minLR = minLR
-        self.stepSize = stepSize
-        self.gamma = gamma
-        self.milestones = milestones
-        self.patience = patience
-    }
+    public var patience = 2
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case name
@@ -57,19 +45,6 @@ public struct ScheduleConfig: Codable, Equatable, Sendable {
         case minLR = "min_lr"
         case stepSize = "step_size"
         case gamma, milestones, patience
-    }
-
-    /// Decodes the section; absent keys take their defaults.
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        let d = ScheduleConfig()
-        self.init(name: try c.decode(.name, or: d.name),
-                  warmupSteps: try c.decode(.warmupSteps, or: d.warmupSteps),
-                  minLR: try c.decode(.minLR, or: d.minLR),
-                  stepSize: try c.decode(.stepSize, or: d.stepSize),
-                  gamma: try c.decode(.gamma, or: d.gamma),
-                  milestones: try c.decode(.milestones, or: d.milestones),
-                  patience: try c.decode(.patience, or: d.patience))
     }
 
     /// Checks value ranges; `path` is where this section sits (`train.schedule`).

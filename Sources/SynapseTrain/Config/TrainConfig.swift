@@ -12,87 +12,59 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     }
 
     /// Passes over the training set (`epochs`). Default 10; 0 means "until `max_steps`".
-    public var epochs: Int
+    public var epochs = 10
     /// Stop after this many optimizer steps, 0 = no limit (`max_steps`). Default 0.
-    public var maxSteps: Int
+    public var maxSteps = 0
     /// The GLOBAL batch: samples per optimizer step summed over all ranks (`batch_size`). Default 64.
     /// Each rank takes `batchSize / worldSize`; the trainer stops early if that does not divide.
-    public var batchSize: Int
+    public var batchSize = 64
     /// Seed of every random stream: init, data order, dropout (`seed`). Default 42.
-    public var seed: UInt64
+    public var seed: UInt64 = 42
     /// OpenBLAS threads per rank (`threads`). Default 1, measured best when ranks fill the cores.
-    public var threads: Int
+    public var threads = 1
     /// Training loss (`loss`). Default `cross_entropy`.
-    public var loss: Loss
+    public var loss = Loss.crossEntropy
     /// Cross-entropy against `(1 - ε)·onehot + ε/classes` instead of the one-hot label, ε in
     /// [0, 1) (`label_smoothing`, PyTorch `CrossEntropyLoss(label_smoothing=)`). Default 0.
     /// Train, validation and test losses in the metrics all include it.
-    public var labelSmoothing: Float
+    public var labelSmoothing: Float = 0
     /// Log training metrics every N optimizer steps (`log_every`). Default 100.
-    public var logEvery: Int
+    public var logEvery = 100
     /// Also checkpoint every N steps, 0 = only at epoch ends and at the end (`checkpoint_every`). Default 0.
-    public var checkpointEvery: Int
+    public var checkpointEvery = 0
     /// Checkpoints kept on disk; older ones are deleted (`keep_checkpoints`). Default 3.
-    public var keepCheckpoints: Int
+    public var keepCheckpoints = 3
     /// Global batch size for evaluation (`eval_batch_size`). Default 1000.
-    public var evalBatchSize: Int
+    public var evalBatchSize = 1000
     /// Rescale gradients whose global L2 norm exceeds this, 0 = off (`grad_clip_norm`). Default 0.
     /// Like PyTorch `clip_grad_norm_`, applied after the all-reduce, identically on every rank.
-    public var gradClipNorm: Float
+    public var gradClipNorm: Float = 0
     /// Early stopping on a validation metric (`early_stopping`). Default off.
-    public var earlyStopping: EarlyStoppingConfig
+    public var earlyStopping = EarlyStoppingConfig()
     /// Learning-rate schedule (`schedule`). Default constant.
-    public var schedule: ScheduleConfig
+    public var schedule = ScheduleConfig()
     /// Keep an exponential moving average of the weights (and batch norm statistics) with this
     /// decay, in [0, 1); 0 = off (`ema_decay`). Default 0. When on, validation, test, early
     /// stopping and `synapse eval` use the averaged weights; checkpoints carry both, so a resume
     /// is exact. 0.999 averages over about the last 1,000 steps (`ExponentialMovingAverage`).
-    public var emaDecay: Float
+    public var emaDecay: Float = 0
     /// Sharpness-aware minimization: radius ρ of the neighbourhood whose worst point each step's
     /// gradient is taken at, 0 = off (`sam_rho`). Default 0. Each step then runs forward and
     /// backward twice on the same batch (twice the compute); 0.05 is the usual SAM value, 0.5–2
     /// with `sam_adaptive` (`SharpnessAwareMinimization`).
-    public var samRho: Float
+    public var samRho: Float = 0
     /// Scale SAM's ascent per weight by |w| (ASAM) (`sam_adaptive`). Default false.
-    public var samAdaptive: Bool
+    public var samAdaptive = false
     /// Learn from trained teachers' softened predictions as well as from the labels
     /// (`distillation`). Default off.
-    public var distillation: DistillationConfig
+    public var distillation = DistillationConfig()
     /// Name prefixes of the parameters that do not train (`freeze`): a layer (`conv1`, every
     /// tensor under it) or one tensor (`fc1.bias`), whole dotted components only, as named in
     /// model.safetensors. Frozen parameters keep their exact values: no gradient, no weight
     /// decay, no momentum, no L1/L2 penalty, and the moving average keeps them too. A batch norm
     /// layer whose parameters are all frozen also keeps its running statistics: it normalizes
     /// with them even while the rest trains (see `LayerFreezing`). Default none.
-    public var freeze: [String]
-
-    /// A train section; every argument defaults to the value documented on its property.
-    public init(epochs: Int = 10, maxSteps: Int = 0, batchSize: Int = 64, seed: UInt64 = 42, threads: Int = 1,
-                loss: Loss = .crossEntropy, labelSmoothing: Float = 0, logEvery: Int = 100, checkpointEvery: Int = 0,
-                keepCheckpoints: Int = 3, evalBatchSize: Int = 1000, gradClipNorm: Float = 0,
-                earlyStopping: EarlyStoppingConfig = EarlyStoppingConfig(), schedule: ScheduleConfig = ScheduleConfig(),
-                emaDecay: Float = 0, samRho: Float = 0, samAdaptive: Bool = false,
-                distillation: DistillationConfig = DistillationConfig(), freeze: [String] = []) {
-        self.epochs = epochs
-        self.maxSteps = maxSteps
-        self.batchSize = batchSize
-        self.seed = seed
-        self.threads = threads
-        self.loss = loss
-        self.labelSmoothing = labelSmoothing
-        self.logEvery = logEvery
-        self.checkpointEvery = checkpointEvery
-        self.keepCheckpoints = keepCheckpoints
-        self.evalBatchSize = evalBatchSize
-        self.gradClipNorm = gradClipNorm
-        self.earlyStopping = earlyStopping
-        self.schedule = schedule
-        self.emaDecay = emaDecay
-        self.samRho = samRho
-        self.samAdaptive = samAdaptive
-        self.distillation = distillation
-        self.freeze = freeze
-    }
+    public var freeze: [String] = []
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case epochs
@@ -112,31 +84,6 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         case samAdaptive = "sam_adaptive"
         case distillation
         case freeze
-    }
-
-    /// Decodes the section; absent keys take their defaults.
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        let d = TrainConfig()
-        self.init(epochs: try c.decode(.epochs, or: d.epochs),
-                  maxSteps: try c.decode(.maxSteps, or: d.maxSteps),
-                  batchSize: try c.decode(.batchSize, or: d.batchSize),
-                  seed: try c.decode(.seed, or: d.seed),
-                  threads: try c.decode(.threads, or: d.threads),
-                  loss: try c.decode(.loss, or: d.loss),
-                  labelSmoothing: try c.decode(.labelSmoothing, or: d.labelSmoothing),
-                  logEvery: try c.decode(.logEvery, or: d.logEvery),
-                  checkpointEvery: try c.decode(.checkpointEvery, or: d.checkpointEvery),
-                  keepCheckpoints: try c.decode(.keepCheckpoints, or: d.keepCheckpoints),
-                  evalBatchSize: try c.decode(.evalBatchSize, or: d.evalBatchSize),
-                  gradClipNorm: try c.decode(.gradClipNorm, or: d.gradClipNorm),
-                  earlyStopping: try c.decode(.earlyStopping, or: d.earlyStopping),
-                  schedule: try c.decode(.schedule, or: d.schedule),
-                  emaDecay: try c.decode(.emaDecay, or: d.emaDecay),
-                  samRho: try c.decode(.samRho, or: d.samRho),
-                  samAdaptive: try c.decode(.samAdaptive, or: d.samAdaptive),
-                  distillation: try c.decode(.distillation, or: d.distillation),
-                  freeze: try c.decode(.freeze, or: d.freeze))
     }
 
     /// Checks value ranges; `path` is where this section sits (`train`).

@@ -24,6 +24,12 @@ public struct MetricsFile: Sendable, Equatable {
         var parts = ["\(name): \(last.epoch) epoch\(last.epoch == 1 ? "" : "s"), \(last.step) steps, "
                      + "\(Int(last.elapsedSec.rounded())) s"]
         let validation = rows("val").filter { $0.loss.isFinite }
+        if validation.contains(where: { $0.bitsPerChar != nil }), let best = validation.min(by: { $0.loss < $1.loss }) {
+            // A character model: its figure is the validation loss in bits per character; it has no test split.
+            parts.append("lowest validation \(String(format: "%.4f", best.bitsPerChar ?? .nan)) bits/char at step \(best.step) "
+                         + "(loss \(decimal(best.loss)), accuracy \(best.accuracy.map(percent) ?? "—"))")
+            return parts.joined(separator: "; ")
+        }
         if let best = validation.max(by: { a, b in
             if let x = a.accuracy, let y = b.accuracy { return x < y }
             return a.loss > b.loss
@@ -71,14 +77,14 @@ public struct MetricsFile: Sendable, Equatable {
         // A run still training may be caught halfway through writing a row: a last line
         // without its newline is not read (it is complete on the next look).
         if !text.hasSuffix("\n") && lines.count > 1 { lines.removeLast() }
-        guard let header = lines.first, header == MetricsRow.csvHeader else {
+        guard let header = lines.first, header == MetricsRow.csvHeader || header == MetricsRow.characterCSVHeader else {
             throw UserError("\(path) line 1: expected the header \"\(MetricsRow.csvHeader)\"; "
                             + "this is not a metrics file written by `synapse train`")
         }
         var rows: [MetricsRow] = []
         for (index, line) in lines.enumerated().dropFirst() where !line.isEmpty {
             do {
-                rows.append(try MetricsRow(csvLine: line))
+                rows.append(try MetricsRow(csvLine: line, header: String(header)))
             } catch let error as UserError {
                 throw UserError("\(path) line \(index + 1): \(error.message)")
             }
@@ -92,11 +98,11 @@ public struct MetricsFile: Sendable, Equatable {
 
 extension MetricsRow {
     /// Parses one line of metrics.csv (the inverse of `csvLine`; "nan" reads back as NaN).
-    init(csvLine line: Substring) throws {
+    init(csvLine line: Substring, header: String = MetricsRow.csvHeader) throws {
         let fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-        let names = MetricsRow.csvHeader.split(separator: ",").map(String.init)
+        let names = header.split(separator: ",").map(String.init)
         guard fields.count == names.count else {
-            throw UserError("expected \(names.count) comma-separated fields (\(MetricsRow.csvHeader)), got \(fields.count)")
+            throw UserError("expected \(names.count) comma-separated fields (\(header)), got \(fields.count)")
         }
         func integer(_ i: Int) throws -> Int {
             guard let v = Int(fields[i]) else { throw UserError("\(names[i]) is not a whole number: \"\(fields[i])\"") }
@@ -114,6 +120,7 @@ extension MetricsRow {
         self.init(step: try integer(0), epoch: try integer(1), split: split, loss: try number(3),
                   accuracy: try optionalNumber(4), lr: try number(5), samplesPerSec: try optionalNumber(6),
                   elapsedSec: try number(7))
+        if names.count > 8 { bitsPerChar = try optionalNumber(8) }
     }
 }
 

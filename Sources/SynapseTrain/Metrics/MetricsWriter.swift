@@ -31,10 +31,14 @@ public struct MetricsRow: Sendable, Equatable {
     }
 
     static let csvHeader = "step,epoch,split,loss,accuracy,lr,samples_per_sec,elapsed_sec"
+    /// The header of a character model's metrics.csv: one more column, bits per character.
+    static let characterCSVHeader = csvHeader + ",bits_per_char"
 
+    /// The row as a line of metrics.csv; the bits-per-character column only for character models.
     var csvLine: String {
-        [String(step), String(epoch), split, fmt(loss), accuracy.map(fmt) ?? "",
-         fmt(lr), samplesPerSec.map(fmt) ?? "", fmt(elapsedSec)].joined(separator: ",")
+        ([String(step), String(epoch), split, fmt(loss), accuracy.map(fmt) ?? "",
+          fmt(lr), samplesPerSec.map(fmt) ?? "", fmt(elapsedSec)] + (bitsPerChar.map { [fmt($0)] } ?? []))
+            .joined(separator: ",")
     }
 
     var jsonLine: String {
@@ -63,11 +67,11 @@ public final class MetricsWriter {
     public let jsonlURL: URL, csvURL: URL
 
     /// Opens (creating, or truncating to rows with step ≤ `keepUpToStep` when resuming) the
-    /// metrics files in `runDirectory`.
-    public init(runDirectory: URL, keepUpToStep: Int?) throws {
+    /// metrics files in `runDirectory`; a character model's metrics.csv has a bits_per_char column.
+    public init(runDirectory: URL, keepUpToStep: Int?, characterModel: Bool = false) throws {
         jsonlURL = runDirectory.appendingPathComponent("metrics.jsonl")
         csvURL = runDirectory.appendingPathComponent("metrics.csv")
-        var keptJSON = "", keptCSV = MetricsRow.csvHeader + "\n"
+        var keptJSON = "", keptCSV = (characterModel ? MetricsRow.characterCSVHeader : MetricsRow.csvHeader) + "\n"
         if let limit = keepUpToStep {
             keptJSON = try Self.linesUpTo(step: limit, in: jsonlURL, header: false)
             let rows = try Self.linesUpTo(step: limit, in: csvURL, header: true)

@@ -35,6 +35,9 @@ public enum TrainingCurves {
     public static func svg(_ runs: [MetricsFile]) -> String {
         precondition(!runs.isEmpty, "TrainingCurves.svg needs at least one run")
         var quantities = [Quantity(title: "Loss", value: { $0.loss }, splits: ["train", "val", "test"])]
+        if runs.contains(where: { $0.rows.contains { $0.bitsPerChar != nil } }) {
+            quantities.append(Quantity(title: "Bits per character", value: { $0.bitsPerChar }, splits: ["train", "val"]))
+        }
         if runs.contains(where: { $0.rows.contains { $0.accuracy != nil } }) {
             quantities.append(Quantity(title: "Accuracy (%)", value: { $0.accuracy.map { $0 * 100 } },
                                        splits: ["train", "val", "test"]))

@@ -41,6 +41,9 @@ public enum Benchmark {
     /// Linear(1568, 128)-ReLU-Linear(128, 10): the CNN of the PyTorch peer benchmark.
     public static let lenet = ModelConfig(kind: .cnn, hidden: [128], conv: [16, 32], kernelSize: 5)
 
+    /// An MLP with hidden layers of the given widths (`--hidden 256,128`), the rest default.
+    public static func mlp(hidden: [Int]) -> ModelConfig { ModelConfig(hidden: hidden) }
+
     /// The measurements, identical on every rank after the reductions.
     public struct Report: Sendable, Codable {
         public var model: String
@@ -86,7 +89,9 @@ public enum Benchmark {
             config.data.path = o.dataPath
             config.data.validationSize = 0
             config.train.seed = o.seed
-            config.optimizer = OptimizerConfig(name: .sgd, lr: 0.05, momentum: 0.9)
+            config.optimizer = OptimizerConfig(name: .sgd)
+            config.optimizer.lr = 0.05
+            config.optimizer.momentum = 0.9
         }
         config.name = "bench"
         config.train.batchSize = perRank * comm.size

@@ -27,7 +27,7 @@ public final class TextGenerator {
     /// The vocabulary the model was trained with (from the checkpoint).
     public let tokenizer: CharacterTokenizer
     private let embed: Embedding
-    private let stack: any RecurrentModule
+    private let stack: RecurrentNetwork
     private let head: Linear
     private let replica: Replica
 
@@ -52,7 +52,7 @@ public final class TextGenerator {
             ema.swapWithModel()   // generate with the averaged weights, as validation scored them
         }
         guard let layers = (replica.model as? Sequential)?.layers, layers.count == 4,
-              let embed = layers[0] as? Embedding, let stack = layers[1] as? any RecurrentModule, let head = layers[3] as? Linear else {
+              let embed = layers[0] as? Embedding, let stack = layers[1] as? RecurrentNetwork, let head = layers[3] as? Linear else {
             throw UserError("checkpoint \(loaded.path): its model is not embedding → recurrent stack → head; it cannot generate")
         }
         (self.embed, self.stack, self.head) = (embed, stack, head)

@@ -65,7 +65,8 @@ public final class Trainer {
         io.tokenizer = (source as? TextDataSource)?.data.tokenizer
         var (state, best) = try startingPoint(resume, io: io)
         let metrics: MetricsWriter? = try console.isRoot
-            ? MetricsWriter(runDirectory: runDirectory, keepUpToStep: resume == nil ? nil : state.step) : nil
+            ? MetricsWriter(runDirectory: runDirectory, keepUpToStep: resume == nil ? nil : state.step,
+                            characterModel: source.predictsCharacters) : nil
         let epochEnd = EpochEndPolicy(replica: replica, data: source, console: console, metrics: metrics)
         epochEnd.best = best
         let log = TrainingLog(sync: sync, console: console, metrics: metrics, config: config.train, totalSteps: totalSteps,
