@@ -72,7 +72,7 @@ let package = Package(
         .testTarget(name: "SynapseCoreTests", dependencies: ["SynapseCore", "SynapseTestSupport"],
                     exclude: ["Reference"]),   // the numpy scripts that generate the reference values
         .testTarget(name: "SynapseNNTests", dependencies: ["SynapseNN", "SynapseTestSupport"]),
-        .testTarget(name: "SynapseOptimTests", dependencies: ["SynapseOptim", "SynapseTestSupport"]),
+        .testTarget(name: "SynapseOptimTests", dependencies: ["SynapseOptim", "SynapseNN", "SynapseTestSupport"]),   // convergence tests train small networks
         .testTarget(name: "SynapseDataTests", dependencies: ["SynapseData", "SynapseCore", "CZlib", "SynapseTestSupport"]),
         .testTarget(name: "SynapseTrainTests", dependencies: [
             "SynapseTrain", "SynapseComm", "SynapseTestSupport",
