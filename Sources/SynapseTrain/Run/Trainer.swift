@@ -29,8 +29,8 @@ public final class Trainer {
     public let source: any DataSource
     /// Set by SIGTERM / SIGUSR1 (or by a test).
     public let stopSignal: StopSignal
-    /// Steps in the whole run.
-    public let totalSteps: Int
+    /// Steps in the whole run (the span of the learning-rate schedule).
+    public var totalSteps: Int { replica.scheduler.totalSteps }
     private let sync: DistributedSync
     private let console: Console
     /// Whether `loadPretrainedWeights` has copied the weights of `model.init_from` already.
@@ -51,7 +51,6 @@ public final class Trainer {
         self.console = Console(rank: comm.rank)
         let run = try RunData(config: config, comm: comm, images: data)
         self.source = run.source
-        self.totalSteps = config.train.totalSteps(stepsPerEpoch: source.stepsPerEpoch)
         self.replica = try run.replica(config, comm: comm, stopSignal: stopSignal)
     }
 
