@@ -13,6 +13,8 @@ final class TrainingLog {
     private let metrics: MetricsWriter?
     private let progress: ProgressReporter
     private let logEvery: Int, totalSteps: Int
+    /// `train.max_minutes` in seconds (nil: none), for the ETA.
+    private let timeBudget: Double?
     /// Predictions (samples, or tokens) in one global batch: the unit of the steps/s estimate.
     private let predictionsPerStep: Double
     private var interval = IntervalMeter()
@@ -27,6 +29,7 @@ final class TrainingLog {
         self.source = source
         self.metrics = metrics
         self.logEvery = config.logEvery
+        self.timeBudget = config.maxMinutes > 0 ? config.maxMinutes * 60 : nil
         self.totalSteps = totalSteps
         self.predictionsPerStep = Double(source.predictionsPerStep)
         progress = ProgressReporter(console: console, totalSteps: totalSteps, stepsPerEpoch: source.stepsPerEpoch,
@@ -40,13 +43,14 @@ final class TrainingLog {
         interval.startTime += pauseSeconds
     }
 
-    /// Adds a step's result; at the end of an interval (or of the run) writes its row
-    /// (collective at the same step on every rank), then updates the progress line.
+    /// Adds a step's result; at the end of an interval (or of the run: `isLast`, or the last
+    /// planned step) writes its row (collective at the same step on every rank), then updates
+    /// the progress line.
     /// - Parameter now: seconds since this process's run started.
-    func record(_ result: Replica.StepResult, state: inout TrainingProgress, now: Double) throws {
+    func record(_ result: Replica.StepResult, state: inout TrainingProgress, now: Double, isLast: Bool = false) throws {
         let n = Double(result.predictions)
         interval.add(loss: Double(result.loss) * n, correct: Double(result.correct), samples: n)
-        if state.step % logEvery == 0 || state.step == totalSteps {
+        if state.step % logEvery == 0 || state.step == totalSteps || isLast {
             let sums = try sync.sum([interval.loss, interval.correct, interval.samples])
             var row = MetricsRow(step: state.step, epoch: state.epoch + 1, split: "train",
                                  loss: sums[0] / max(sums[2], 1), accuracy: sums[1] / max(sums[2], 1),
@@ -61,7 +65,14 @@ final class TrainingLog {
         // Whole-run rates: trainSeconds and trainSamples both carry over a resume.
         let rate = state.trainSeconds > 0 ? state.trainSamples / state.trainSeconds : 0
         progress.update(step: state.step, epoch: state.epoch + 1, loss: Double(result.loss), samplesPerSec: rate,
-                        stepsPerSec: rate / predictionsPerStep, now: now)
+                        stepsPerSec: rate / predictionsPerStep, now: now,
+                        budgetLeft: timeBudget.map { $0 - trainingSeconds(state, now: now) })
+    }
+
+    /// Seconds of training in the whole run so far on this rank's clock (resumed runs
+    /// included; evaluation and checkpoint writing not counted).
+    func trainingSeconds(_ state: TrainingProgress, now: Double) -> Double {
+        state.trainSeconds + interval.seconds(now: now)
     }
 
     /// Takes `seconds` (an evaluation) out of the interval's training time.
