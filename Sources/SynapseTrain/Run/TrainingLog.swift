@@ -30,7 +30,7 @@ final class TrainingLog {
         self.totalSteps = totalSteps
         self.predictionsPerStep = Double(source.predictionsPerStep)
         progress = ProgressReporter(console: console, totalSteps: totalSteps, stepsPerEpoch: source.stepsPerEpoch,
-                                    plainEvery: config.logEvery, unit: source.unit, reportsBitsPerCharacter: source.predictsCharacters)
+                                    plainEvery: config.logEvery, unit: source.unit)
         if let open = resumed?.openInterval, sync.comm.isRoot {
             // The checkpoint's sums are global already, so only rank 0 carries them into the
             // next all-reduce.
@@ -52,7 +52,8 @@ final class TrainingLog {
                                  loss: sums[0] / max(sums[2], 1), accuracy: sums[1] / max(sums[2], 1),
                                  lr: Double(result.learningRate), samplesPerSec: interval.rate(globalSamples: sums[2], now: now),
                                  elapsedSec: state.elapsedBefore + now)
-            row.bitsPerChar = source.bitsPerCharacter(row.loss)
+            // The interval's steps: those after the previous row (rows fall on multiples of log_every).
+            row.bitsPerChar = source.bitsPerCharacter(row.loss, over: .trainingSteps((state.step - 1) / logEvery * logEvery..<state.step))
             try metrics?.append(row)
             state.trainSamples += sums[2]
             state.trainSeconds += interval.seconds(now: now)
@@ -60,8 +61,10 @@ final class TrainingLog {
         }
         // Whole-run rates: trainSeconds and trainSamples both carry over a resume.
         let rate = state.trainSeconds > 0 ? state.trainSamples / state.trainSeconds : 0
-        progress.update(step: state.step, epoch: state.epoch + 1, loss: Double(result.loss), samplesPerSec: rate,
-                        stepsPerSec: rate / predictionsPerStep, now: now)
+        // This rank's loss, over the characters of the step's global batch: exact on one rank.
+        progress.update(step: state.step, epoch: state.epoch + 1, loss: Double(result.loss),
+                        bitsPerCharacter: source.bitsPerCharacter(Double(result.loss), over: .trainingSteps(state.step - 1..<state.step)),
+                        samplesPerSec: rate, stepsPerSec: rate / predictionsPerStep, now: now)
     }
 
     /// Takes `seconds` (an evaluation) out of the interval's training time.
