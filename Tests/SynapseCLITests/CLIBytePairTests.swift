@@ -15,7 +15,9 @@ import SynapseTrain
         let run = dir.file("run")
         let config = ProcessRunner.packageRoot.appendingPathComponent("configs/text-lstm.yaml").path
         let bpe = ["--set", "data.path=\(corpus)", "--set", "data.tokenizer=bpe", "--set", "data.vocab_size=320"]
-        let trained = try SynapseCLI.run(["train", config, "--run-dir", run] + bpe + CLITextTests.shortRun, timeout: 300)
+        // The text is 15.6k tokens, 30 steps an epoch: 20 epochs, so that max_steps (300) ends the run as for characters.
+        let trained = try SynapseCLI.run(["train", config, "--run-dir", run] + bpe + CLITextTests.shortRun
+                                         + ["--set", "train.epochs=20"], timeout: 300)
         try #require(trained.status == 0, "\(trained.report)")
         #expect(trained.stdout.contains("320 byte-pair tokens (256 bytes + 64 merges)"), "\(trained.stdout)")
         #expect(trained.stdout.contains("bits/char") && trained.stdout.contains("tokens/s"), "\(trained.stdout)")
@@ -28,7 +30,7 @@ import SynapseTrain
         #expect(last["split"] as? String == "val")
         let bits = try #require(last["bits_per_char"] as? Double, "\(last)")
         let loss = try #require(last["loss"] as? Double)
-        #expect(bits < 1.0, "validation bits/char after 300 steps: \(bits) (the text's unigram entropy is about 4)")
+        #expect(bits < 0.8, "validation bits/char after 300 steps: \(bits) (the text's unigram entropy is about 4; 0.56 measured)")
         #expect(bits < 0.6 * loss / log(2), "bits/char \(bits) against \(loss / log(2)) bits/token")
         let train = try #require(rows.last { $0["split"] as? String == "train" })
         let trainBits = try #require(train["bits_per_char"] as? Double)
@@ -47,17 +49,17 @@ import SynapseTrain
         let known = Set(CLITextTests.corpus().split(whereSeparator: { !$0.isLetter }).map(String.init))
         let words = first.stdout.split(whereSeparator: { !$0.isLetter }).map(String.init)
         let real = words.filter(known.contains).count
-        #expect(Double(real) >= 0.7 * Double(words.count), "\(real) of \(words.count) words are real: \(first.stdout)")
+        #expect(Double(real) >= 0.6 * Double(words.count), "\(real) of \(words.count) words are real: \(first.stdout)")
         // Byte pairs encode any prompt, even characters the corpus never had.
         let unseen = try SynapseCLI.run(["generate", run, "--prompt", "Zébra 😀", "--length", "5"])
         #expect(unseen.status == 0 && unseen.stdout.hasPrefix("Zébra 😀"), "\(unseen.report)")
 
         // A resume that would learn other merges, or use characters, is refused before anything is written.
         let more = try SynapseCLI.run(["train", config, "--run-dir", run, "--resume", "auto"] + bpe + CLITextTests.shortRun
-                                      + ["--set", "data.vocab_size=330", "--set", "train.max_steps=350"])
+                                      + ["--set", "data.vocab_size=330", "--set", "train.max_steps=350", "--set", "train.epochs=20"])
         #expect(more.status == 2 && more.stderr.contains("merges") && more.stderr.contains("data.vocab_size"), "\(more.report)")
         let characters = try SynapseCLI.run(["train", config, "--run-dir", run, "--resume", "auto", "--set", "data.path=\(corpus)"]
-                                            + CLITextTests.shortRun + ["--set", "train.max_steps=350"])
+                                            + CLITextTests.shortRun + ["--set", "train.max_steps=350", "--set", "train.epochs=20"])
         #expect(characters.status == 2 && characters.stderr.contains("data.tokenizer bpe"), "\(characters.report)")
         let savedConfig = try String(contentsOfFile: run + "/config.yaml", encoding: .utf8)
         #expect(savedConfig.contains("vocab_size: 320"), "a refused resume rewrote config.yaml")

@@ -9,19 +9,21 @@ import Testing
 /// (a new key, a new default) updates them here, knowing that old checkpoints will then warn.
 @Suite struct ConfigHashStabilityTests {
     /// `Config.hashHex` of each case, computed before the config sections lost their hand-written
-    /// `init(from:)`s (they now decode the file laid over the defaults).
+    /// `init(from:)`s (they now decode the file laid over the defaults), and again when
+    /// `data.vocab_size` was added (every resolved config gained the key; byte pairs: 512).
     @Test(arguments: [
-        ("<defaults>", "cea2f7b9a3860edb"),
-        ("configs/fashion-cnn-bn.yaml", "39bfab5bb4725981"),
-        ("configs/fashion-cnn-teacher.yaml", "36e310aad91a10fa"),
-        ("configs/fashion-cnn.yaml", "864709ea645ef7e1"),
-        ("configs/fashion-mlp.yaml", "8a89264c8cfb4a19"),
-        ("configs/text-lstm.yaml", "5b32cc5cce44decb"),
-        ("data: {dataset: mnist}", "6d62dcefe6b3d2a3"),
-        ("data: {dataset: cifar10}", "674f7d1175624de2"),
-        ("data: {dataset: text}\nmodel: {kind: lstm}", "80a514e2efc5f291"),
-        ("optimizer: {name: adamw}", "8f08b58891bcdf2e"),
-        ("optimizer: {name: adagrad}", "5773913a625c1946"),
+        ("<defaults>", "e5d5e6ac605523bc"),
+        ("configs/fashion-cnn-bn.yaml", "472f6a35c6d980da"),
+        ("configs/fashion-cnn-teacher.yaml", "61894727071f3949"),
+        ("configs/fashion-cnn.yaml", "58ba712bd02f8792"),
+        ("configs/fashion-mlp.yaml", "c0f88ae9619a151a"),
+        ("configs/text-lstm.yaml", "e86e72792240c03e"),
+        ("data: {dataset: mnist}", "637d9508e28b6724"),
+        ("data: {dataset: cifar10}", "bb9f509b399f3615"),
+        ("data: {dataset: text}\nmodel: {kind: lstm}", "ac491455ec4fa60e"),
+        ("optimizer: {name: adamw}", "1f5fa84bb5ea41f5"),
+        ("optimizer: {name: adagrad}", "9c03e67ee34275c1"),
+        ("data: {dataset: text, tokenizer: bpe}\nmodel: {kind: lstm}", "3a4d227eb2a48ef3"),
     ])
     func resolvedConfigHashIsUnchanged(source: String, expected: String) throws {
         let config = source == "<defaults>" ? Config()

@@ -241,7 +241,8 @@ final class CheckpointIO {
             }
         case (.bytePairs(let saved), .bytePairs(let tokenizer)):
             guard saved == tokenizer else {
-                let k = zip(saved.merges, tokenizer.merges).firstIndex { $0 != $1 } ?? min(saved.merges.count, tokenizer.merges.count)
+                let k = zip(saved.merges, tokenizer.merges).enumerated().first { $0.element.0 != $0.element.1 }?.offset
+                    ?? min(saved.merges.count, tokenizer.merges.count)
                 throw UserError("the byte-pair merges learned now (\(tokenizer.count) tokens) differ from those of checkpoint "
                                 + "\(loaded.path) (\(saved.count) tokens) from merge \(k) on, so token ids would mean other text: "
                                 + "the corpus (data.path), data.validation_fraction or data.vocab_size changed; resume with "
