@@ -102,6 +102,33 @@ public final class ParameterArena {
         return ranges
     }
 
+    /// Whether weight decay acts on each entry (in `entries` order). All true until
+    /// `setWeightDecay(where:)` says otherwise.
+    public private(set) lazy var takesWeightDecay = [Bool](repeating: true, count: entries.count)
+
+    /// Chooses the parameters an optimizer's weight decay shrinks: those for which `decays`
+    /// is true. Transformers decay matrices only (nanoGPT's two parameter groups): biases and
+    /// norm gains stay free.
+    public func setWeightDecay(where decays: (Entry) -> Bool) {
+        takesWeightDecay = entries.map(decays)
+    }
+
+    /// `trainableRanges` cut where the weight-decay choice changes: contiguous index ranges of
+    /// trainable parameters that all take weight decay, or all do not. Optimizers with a
+    /// weight decay loop over these.
+    public var trainableDecaySegments: [(range: Range<Int>, decays: Bool)] {
+        var segments: [(range: Range<Int>, decays: Bool)] = []
+        for (k, (e, t)) in zip(entries, tensors).enumerated() where t.requiresGrad {
+            let r = e.offset..<(e.offset + e.count), decays = takesWeightDecay[k]
+            if let last = segments.last, last.range.upperBound == r.lowerBound, last.decays == decays {
+                segments[segments.count - 1].range = last.range.lowerBound..<r.upperBound
+            } else {
+                segments.append((r, decays))
+            }
+        }
+        return segments
+    }
+
     /// Number of trainable (not frozen) parameters.
     public var trainableCount: Int { trainableRanges.reduce(0) { $0 + $1.count } }
 }

@@ -63,3 +63,10 @@ public final class Dropout: Module, RandomizedModule {
         isTraining ? dropout(x, p: p, rng: &rng) : x
     }
 }
+
+/// `geluTanh` (GPT-2's tanh approximation, PyTorch `nn.GELU(approximate='tanh')`) as a layer.
+/// - Shape: any → same.
+public final class GELUTanh: Module {
+    public override init() { super.init() }
+    public override func forward(_ x: Tensor) -> Tensor { geluTanh(x) }
+}

@@ -61,8 +61,9 @@ public final class Adagrad: Optimizer {
         stepCount += 1
         // In Double like PyTorch's Python arithmetic, then one rounding to Float.
         let clr = Float(Double(learningRate) / (1 + Double(stepCount - 1) * Double(lrDecay)))
-        let wd = weightDecay, eps = epsilon
-        for range in arena.trainableRanges {
+        let eps = epsilon
+        for (range, decays) in arena.trainableDecaySegments {
+            let wd = decays ? weightDecay : 0
             let theta = arena.values.baseAddress! + range.lowerBound
             let grad = arena.grads.baseAddress! + range.lowerBound
             let s = sum.pointer(at: range.lowerBound)

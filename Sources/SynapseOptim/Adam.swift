@@ -90,8 +90,9 @@ final class AdamMoments {
         let stepSize = Float(Double(lr) / biasCorrection1)
         let biasCorrection2Sqrt = Float(biasCorrection2.squareRoot())
         // PyTorch AdamW multiplies θ by (1 − γλ), computed in double precision.
-        let shrink = Float(1 - Double(lr) * Double(decoupledDecay))
-        for range in arena.trainableRanges {
+        for (range, decays) in arena.trainableDecaySegments {
+            let shrink = decays ? Float(1 - Double(lr) * Double(decoupledDecay)) : 1
+            let l2Penalty = decays ? l2Penalty : 0
             let theta = arena.values.baseAddress! + range.lowerBound
             let grad = arena.grads.baseAddress! + range.lowerBound
             let m = expAvg.pointer(at: range.lowerBound)

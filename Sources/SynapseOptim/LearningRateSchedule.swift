@@ -47,7 +47,10 @@ public struct LearningRateSchedule: Sendable, Equatable {
     /// The rate for optimizer step `step` (0-based) in epoch `epoch` (0-based) of a run of
     /// `totalSteps` steps.
     /// `plateauFactor` is the current factor of a `.plateau` schedule (1 otherwise).
-    public func learningRate(step: Int, epoch: Int, totalSteps: Int, plateauFactor: Float = 1) -> Float {
+    /// `budgetUsed`, for a run with a time budget, is the fraction of it spent so far (0…1):
+    /// a cosine then follows it instead of the steps (t = budgetUsed after warmup).
+    public func learningRate(step: Int, epoch: Int, totalSteps: Int, plateauFactor: Float = 1,
+                             budgetUsed: Double? = nil) -> Float {
         if step < warmupSteps {
             return baseLearningRate * Float(step + 1) / Float(warmupSteps)
         }
@@ -62,7 +65,7 @@ public struct LearningRateSchedule: Sendable, Equatable {
             return baseLearningRate * powf(gamma, Float(milestones.filter { $0 <= epoch }.count))
         case .cosine(let minLR):
             let span = max(totalSteps - warmupSteps, 1)
-            let t = Float(min(step - warmupSteps, span)) / Float(span)
+            let t = budgetUsed.map { Float(min(max($0, 0), 1)) } ?? Float(min(step - warmupSteps, span)) / Float(span)
             return minLR + (baseLearningRate - minLR) * (1 + cosf(Float.pi * t)) / 2
         }
     }

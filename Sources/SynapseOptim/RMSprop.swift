@@ -75,9 +75,10 @@ public final class RMSprop: Optimizer {
 
     /// One RMSprop update of every trainable parameter (see the type's documentation).
     public func step() {
-        let lr = learningRate, alpha = alpha, eps = epsilon, wd = weightDecay, mu = momentum
+        let lr = learningRate, alpha = alpha, eps = epsilon, mu = momentum
         stepCount += 1
-        for range in arena.trainableRanges {
+        for (range, decays) in arena.trainableDecaySegments {
+            let wd = decays ? weightDecay : 0
             let start = range.lowerBound
             let theta = arena.values.baseAddress! + start
             let grad = arena.grads.baseAddress! + start

@@ -78,10 +78,11 @@ public final class SGD: Optimizer {
     /// momentum, no momentum) so that each loop vectorizes: with the choices inside the loop
     /// the update ran 5× slower, a quarter of a whole MLP training step.
     public func step() {
-        let lr = learningRate, mu = momentum, keep = 1 - dampening, wd = weightDecay
+        let lr = learningRate, mu = momentum, keep = 1 - dampening
         let isFirstStep = stepCount == 0
         stepCount += 1
-        for range in arena.trainableRanges {
+        for (range, decays) in arena.trainableDecaySegments {
+            let wd = decays ? weightDecay : 0
             let n = range.count
             let theta = arena.values.baseAddress! + range.lowerBound
             let grad = arena.grads.baseAddress! + range.lowerBound

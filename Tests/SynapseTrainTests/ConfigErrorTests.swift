@@ -75,7 +75,7 @@ private func expectConfigError(_ yaml: String, overrides: [String] = [], kind: C
     @Test func unknownKeySuggestsTheClosestKey() {
         let error = expectConfigError("train:\n  epoch: 3\n", kind: .unknownKey, key: "train.epoch", contains: [
             "unknown key 'train.epoch' — did you mean 'train.epochs'?",
-            "valid keys in 'train': epochs, max_steps, batch_size, seed",
+            "valid keys in 'train': epochs, max_steps, max_minutes, batch_size, seed",
         ])
         #expect(error?.line == 2)
     }
@@ -147,7 +147,7 @@ private func expectConfigError(_ yaml: String, overrides: [String] = [], kind: C
     @Test func unknownEnumValuesListTheChoices() {
         expectConfigError("model: {activation: swish}\n", kind: .invalidValue, key: "model.activation",
                           contains: ["unknown value 'swish'", "relu, sigmoid, tanh, leaky_relu, gelu"])
-        expectConfigError("model: {kind: transformer}\n", kind: .invalidValue, key: "model.kind", contains: ["mlp, cnn"])
+        expectConfigError("model: {kind: transformers}\n", kind: .invalidValue, key: "model.kind", contains: ["mlp, cnn, lstm, gru, rnn, transformer"])
         expectConfigError("model: {init: kaiming}\n", kind: .invalidValue, key: "model.init",
                           contains: ["default, he_uniform, he_normal, xavier_uniform, xavier_normal"])
         expectConfigError("data: {dataset: imagenet}\n", kind: .invalidValue, key: "data.dataset",
@@ -206,6 +206,12 @@ private func expectConfigError(_ yaml: String, overrides: [String] = [], kind: C
         ("data: {dataset: text, tokenizer: bpe, vocab_size: 256}", "data.vocab_size", "more than 256"),
         ("data: {dataset: text, tokenizer: bpe, vocab_size: 0}", "data.vocab_size", "got 0; e.g. vocab_size: 512"),
         ("data: {dataset: text, tokenizer: bpe, vocab_size: 100000}", "data.vocab_size", "at most 65536"),
+        ("model: {kind: transformer}", "model.kind", "data.dataset: text"),
+        ("model: {kind: transformer, width: 130, heads: 4}\ndata: {dataset: text}", "model.heads", "divide width 130"),
+        ("model: {kind: transformer, layers: 0}\ndata: {dataset: text}", "model.layers", "at least 1 block"),
+        ("model: {kind: transformer, context: 32}\ndata: {dataset: text, context: 64}", "data.context", "raise model.context"),
+        ("model: {kind: mlp}\ndata: {dataset: text}", "model.kind", "kind transformer, lstm, gru or rnn"),
+        ("optimizer: {name: adam, weight_decay_on: matrices}", "optimizer.weight_decay_on", "weight_decay is 0"),
     ])
     func outOfRange(yaml: String, key: String, fragment: String) {
         expectConfigError(yaml, kind: .invalidValue, key: key, contains: [fragment])

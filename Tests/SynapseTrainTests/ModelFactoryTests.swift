@@ -9,7 +9,7 @@ import SynapseTestSupport
 /// gradient.
 @Suite struct ModelFactoryTests {
     func cnn(_ activation: ModelConfig.Activation = .relu, pool: ModelConfig.Pool = .max,
-             residualBlocks: Int = 0, seed: UInt64) throws -> Sequential {
+             residualBlocks: Int = 0, seed: UInt64) throws -> Module {
         var rng = RandomGenerator(seed: seed)
         let config = ModelConfig(kind: .cnn, hidden: [8], activation: activation, conv: [3, 4], kernelSize: 3,
                                  batchNorm: true, residualBlocks: residualBlocks, pool: pool)

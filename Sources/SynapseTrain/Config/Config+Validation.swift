@@ -11,6 +11,10 @@ extension Config {
         try data.validate(at: ConfigKeyPath("data"))
         try train.validate(at: ConfigKeyPath("train"))
         try optimizer.validate(at: ConfigKeyPath("optimizer"))
+        if model.kind == .transformer {
+            try require(data.dataset == .text, ConfigKeyPath("model", "kind"),
+                        "a transformer here is a language model: it needs data.dataset: text, not \(data.dataset.rawValue)")
+        }
         if data.dataset == .text {
             try validateText()
         } else if train.earlyStopping.isEnabled {
@@ -34,8 +38,13 @@ extension Config {
 extension Config {
     /// The cross-key rules of a language model on text (`data.dataset: text`).
     func validateText() throws(ConfigError) {
-        try require(model.kind.isRecurrent, ConfigKeyPath("model", "kind"),
-                    "\(model.kind.rawValue) cannot read text; a language model on data.dataset text needs kind lstm, gru or rnn")
+        try require(model.kind.readsText, ConfigKeyPath("model", "kind"),
+                    "\(model.kind.rawValue) cannot read text; a language model on data.dataset text needs kind transformer, lstm, gru or rnn")
+        if model.kind == .transformer {
+            try require(data.context <= model.context, ConfigKeyPath("data", "context"),
+                        "windows of \(data.context) tokens are longer than the model's context (model.context: \(model.context), "
+                        + "the positions it has vectors for); raise model.context or lower data.context")
+        }
         try require(data.augment == AugmentConfig(), ConfigKeyPath("data", "augment"),
                     "augments images; remove it for data.dataset text")
         try require(!train.distillation.isEnabled, ConfigKeyPath("train", "distillation", "teachers"),

@@ -12,6 +12,8 @@ extension ModelConfig {
             return "cnn conv \(conv)\(perBlock) k\(kernelSize)\(batchNorm ? " bn" : "") fc \(hidden)"
         case .lstm, .gru, .rnn:
             return "\(kind.rawValue) \(layers)×\(hiddenSize) embedding \(embedding)"
+        case .transformer:
+            return "transformer \(layers)×\(width) heads \(heads) context \(context)\(tieEmbeddings ? " tied" : "")"
         }
     }
 }

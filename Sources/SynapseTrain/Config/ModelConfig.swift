@@ -26,21 +26,29 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         case gru
         /// Plain (Elman) recurrent network with tanh (PyTorch `nn.RNN`), built like `lstm`.
         case rnn
+        /// GPT-style decoder-only Transformer language model (text only): token + position
+        /// embeddings, `layers` pre-norm blocks of causal multi-head self-attention and a 4× MLP,
+        /// a final LayerNorm and an output layer (tied to the token embedding by default).
+        case transformer
 
         /// Whether the model reads images [N, C, H, W] rather than flat rows [N, features].
-        public var takesImages: Bool { self != .mlp }
+        public var takesImages: Bool { self != .mlp && self != .transformer }
         /// Whether the model is a recurrent network (lstm, gru, rnn).
         public var isRecurrent: Bool { self == .lstm || self == .gru || self == .rnn }
+        /// Whether the model reads token ids (the recurrent networks on text, the Transformer).
+        public var readsText: Bool { isRecurrent || self == .transformer }
     }
 
     /// Nonlinearity after each hidden layer (PyTorch `nn.ReLU`, `nn.Sigmoid`, `nn.Tanh`,
-    /// `nn.LeakyReLU` with slope 0.01, `nn.GELU` exact erf form).
+    /// `nn.LeakyReLU` with slope 0.01, `nn.GELU` exact erf form, `nn.GELU(approximate='tanh')`
+    /// GPT-2's tanh approximation).
     public enum Activation: String, Codable, CaseIterable, Sendable {
         case relu
         case sigmoid
         case tanh
         case leakyRelu = "leaky_relu"
         case gelu
+        case geluTanh = "gelu_tanh"
     }
 
     /// Architecture family (`kind`). Default `mlp`.
@@ -76,8 +84,21 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     public var embedding = 64
     /// lstm/gru/rnn: width of each recurrent layer's hidden state (`hidden_size`). Default 256.
     public var hiddenSize = 256
-    /// lstm/gru/rnn: stacked recurrent layers (`layers`); `dropout` acts between them. Default 2.
+    /// lstm/gru/rnn: stacked recurrent layers; transformer: blocks (`layers`). `dropout` acts
+    /// between recurrent layers, and on a Transformer's embeddings and residual branches. Default 2.
     public var layers = 2
+    /// transformer: width C of the token vectors and the residual stream (`width`). Default 128.
+    public var width = 128
+    /// transformer: attention heads per block, each reading width/heads dimensions (`heads`). Default 4.
+    public var heads = 4
+    /// transformer: the longest sequence the model reads, the length of its position table
+    /// (`context`); data.context (the training windows) must not exceed it. Default 64.
+    public var context = 64
+    /// transformer: position vectors, learned | sinusoidal (`positions`). Default learned.
+    public var positions = Positions.learned
+    /// transformer: the output layer reuses the token embedding table, transposed
+    /// (`tie_embeddings`). Default true.
+    public var tieEmbeddings = true
     /// A run directory, checkpoint directory or `checkpoints/latest` link written by `synapse
     /// train` whose weights a NEW run starts from (`init_from`): every parameter and batch norm
     /// buffer with the same name and shape is copied, the rest keep their fresh initialization.
@@ -90,6 +111,14 @@ public struct ModelConfig: Codable, Equatable, Sendable {
 
     /// True when the run starts from a trained model (`init_from` is set).
     public var startsFromPretrainedWeights: Bool { !initFrom.isEmpty }
+
+    /// How a Transformer tells positions apart.
+    public enum Positions: String, Codable, CaseIterable, Sendable {
+        /// A trained table of vectors (GPT-2).
+        case learned
+        /// Fixed sines and cosines (Vaswani et al. 2017).
+        case sinusoidal
+    }
 
     /// Pooling kind of the cnn blocks.
     public enum Pool: String, Codable, CaseIterable, Sendable {
@@ -112,7 +141,8 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         case convDropout = "conv_dropout"
         case embedding
         case hiddenSize = "hidden_size"
-        case layers
+        case layers, width, heads, context, positions
+        case tieEmbeddings = "tie_embeddings"
         case initFrom = "init_from"
         case initSkip = "init_skip"
     }
@@ -143,6 +173,13 @@ public struct ModelConfig: Codable, Equatable, Sendable {
             try require(embedding >= 1, path.appending("embedding"), "must be at least 1, got \(embedding); e.g. embedding: 64")
             try require(hiddenSize >= 1, path.appending("hidden_size"), "must be at least 1, got \(hiddenSize); e.g. hidden_size: 256")
             try require(layers >= 1, path.appending("layers"), "a \(kind.rawValue) needs at least 1 layer, got \(layers); e.g. layers: 2")
+        }
+        if kind == .transformer {
+            try require(width >= 1, path.appending("width"), "must be at least 1, got \(width); e.g. width: 128")
+            try require(layers >= 1, path.appending("layers"), "a transformer needs at least 1 block, got \(layers); e.g. layers: 4")
+            try require(heads >= 1 && width % heads == 0, path.appending("heads"),
+                        "must be at least 1 and divide width \(width) (each head reads width/heads dimensions), got \(heads); e.g. heads: 4")
+            try require(context >= 1, path.appending("context"), "must be at least 1 token, got \(context); e.g. context: 64")
         }
         try require(dropout >= 0 && dropout < 1, path.appending("dropout"),
                     "must be in [0, 1) (the probability of dropping a unit), got \(dropout); use 0 to turn dropout off")

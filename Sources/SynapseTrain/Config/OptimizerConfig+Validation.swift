@@ -21,6 +21,8 @@ extension OptimizerConfig {
         try require(dampening >= 0 && dampening <= 1, key(.dampening), "must be in [0, 1], got \(dampening)")
         try require(weightDecay >= 0, key(.weightDecay),
                     "must be 0 or more, got \(weightDecay); e.g. weight_decay: 5.0e-4")
+        try require(weightDecayOn == .all || weightDecay > 0, key(.weightDecayOn),
+                    "chooses which parameters weight_decay shrinks, but weight_decay is 0; set weight_decay (e.g. 0.1) or remove weight_decay_on")
         try require(betas.count == 2, key(.betas),
                     "needs exactly two values [beta1, beta2], got \(betas.count); e.g. betas: [0.9, 0.999]")
         for (i, beta) in betas.enumerated() {

@@ -56,6 +56,10 @@ public struct OptimizerConfig: Codable, Equatable, Sendable {
     /// Weight decay (`weight_decay`): L2 added to the gradient, or decoupled for adamw.
     /// Default: `name.defaultWeightDecay`.
     public var weightDecay: Float
+    /// Which parameters `weight_decay` acts on (`weight_decay_on`): `all`, or `matrices`, the
+    /// tensors of rank ≥ 2 (weights and embedding tables; not biases or norm gains and
+    /// shifts), nanoGPT's two parameter groups. Default all (PyTorch's single group).
+    public var weightDecayOn = WeightDecayScope.all
     /// Adam's (β1, β2), decay rates of the first and second moment estimates (`betas`). Default [0.9, 0.999].
     public var betas: [Float] = [0.9, 0.999]
     /// Term added to the denominator for numerical stability (`eps`). Default: `name.defaultEps`.
@@ -72,6 +76,14 @@ public struct OptimizerConfig: Codable, Equatable, Sendable {
     /// Unlike `weight_decay` it is part of the reported loss.
     public var l2: Float = 0
 
+    /// The parameters weight decay shrinks.
+    public enum WeightDecayScope: String, Codable, CaseIterable, Sendable {
+        /// Every trainable parameter.
+        case all
+        /// Parameters of rank ≥ 2 only (matrices, convolution kernels, embedding tables).
+        case matrices
+    }
+
     /// The defaults for optimizer `name`: `lr`, `weightDecay` and `eps` from the type's table,
     /// every other hyperparameter the value documented on its property.
     public init(name: Name = .sgd) {
@@ -84,6 +96,7 @@ public struct OptimizerConfig: Codable, Equatable, Sendable {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case name, lr, momentum, dampening, nesterov
         case weightDecay = "weight_decay"
+        case weightDecayOn = "weight_decay_on"
         case betas, eps, alpha, centered
         case lrDecay = "lr_decay"
         case l1, l2

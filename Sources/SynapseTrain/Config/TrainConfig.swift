@@ -15,6 +15,14 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     public var epochs = 10
     /// Stop after this many optimizer steps, 0 = no limit (`max_steps`). Default 0.
     public var maxSteps = 0
+    /// A time budget: stop once this many minutes of training have passed, evaluation and
+    /// checkpoint writing not counted, 0 = no limit (`max_minutes`). Default 0. Rank 0's clock
+    /// decides and every rank stops at the same step; the run then ends as at `max_steps`
+    /// (final validation, checkpoint, exit 0). A cosine schedule then runs over the fraction
+    /// of the budget used instead of the steps (as nanoGPT and the PyTorch peer's `--minutes`
+    /// do), so the rate reaches its minimum as time runs out. `epochs`/`max_steps` still cap
+    /// the run. Where the rate depends on the clock, two runs of the same config differ.
+    public var maxMinutes: Double = 0
     /// The GLOBAL batch: samples per optimizer step summed over all ranks (`batch_size`). Default 64.
     /// Each rank takes `batchSize / worldSize`; the trainer stops early if that does not divide.
     public var batchSize = 64
@@ -69,6 +77,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case epochs
         case maxSteps = "max_steps"
+        case maxMinutes = "max_minutes"
         case batchSize = "batch_size"
         case seed, threads, loss
         case labelSmoothing = "label_smoothing"
@@ -90,6 +99,8 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     func validate(at path: ConfigKeyPath) throws(ConfigError) {
         try require(epochs >= 0, path.appending("epochs"), "must be 0 or more, got \(epochs)")
         try require(maxSteps >= 0, path.appending("max_steps"), "must be 0 (no limit) or more, got \(maxSteps)")
+        try require(maxMinutes >= 0 && maxMinutes.isFinite, path.appending("max_minutes"),
+                    "must be 0 (no limit) or a number of minutes, got \(maxMinutes); e.g. max_minutes: 15")
         try require(epochs > 0 || maxSteps > 0, path.appending("epochs"),
                     "epochs and max_steps are both 0, so there is nothing to train; set epochs: 10 or max_steps: 1000")
         try require(batchSize >= 1, path.appending("batch_size"),

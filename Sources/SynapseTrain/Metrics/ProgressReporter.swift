@@ -23,10 +23,11 @@ public final class ProgressReporter {
     }
 
     /// Reports the state after `step` (global, 1-based). `samplesPerSec` is the recent rate;
-    /// `bitsPerCharacter`, for a text model, is shown after the loss.
+    /// `bitsPerCharacter`, for a text model, is shown after the loss; `budgetLeft`, with a time
+    /// budget, the training seconds it has left (the ETA when sooner).
     public func update(step: Int, epoch: Int, loss: Double, bitsPerCharacter: Double? = nil, samplesPerSec: Double,
-                       stepsPerSec: Double, now: Double) {
-        let eta = stepsPerSec > 0 ? Double(totalSteps - step) / stepsPerSec : .infinity
+                       stepsPerSec: Double, now: Double, budgetLeft: Double? = nil) {
+        let eta = min(stepsPerSec > 0 ? Double(totalSteps - step) / stepsPerSec : .infinity, max(budgetLeft ?? .infinity, 0))
         let epochStep = (step - 1) % max(stepsPerEpoch, 1) + 1
         if console.isTerminal {
             guard now - lastDraw >= 0.1 || step == totalSteps else { return }

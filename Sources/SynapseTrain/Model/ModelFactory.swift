@@ -11,7 +11,7 @@ public enum ModelFactory {
     /// ([C, H, W] images, or [features]; `[]` for token ids of a vocabulary of `outputSize`)
     /// and `outputSize` classes, initialized from `rng`.
     public static func build(config: ModelConfig, inputShape: [Int], outputSize: Int,
-                             rng: inout RandomGenerator) throws -> Sequential {
+                             rng: inout RandomGenerator) throws -> Module {
         switch config.kind {
         case .mlp:
             return try mlp(inputSize: inputShape.reduce(1, *), hidden: config.hidden, outputSize: outputSize,
@@ -26,6 +26,11 @@ public enum ModelFactory {
             return inputShape.isEmpty
                 ? languageModel(config: config, vocabularySize: outputSize, rng: &rng)
                 : try sequenceClassifier(config: config, inputShape: inputShape, outputSize: outputSize, rng: &rng)
+        case .transformer:
+            guard inputShape.isEmpty else {
+                throw UserError("model.kind: transformer is a language model over token ids; the dataset has samples of shape \(inputShape)")
+            }
+            return try transformer(config: config, vocabularySize: outputSize, rng: &rng)
         }
     }
 
@@ -135,8 +140,9 @@ public enum ModelFactory {
         case "tanh": return Tanh()
         case "leaky_relu": return LeakyReLU()
         case "gelu": return GELU()
+        case "gelu_tanh": return GELUTanh()
         default:
-            throw UserError("model.activation: unknown activation '\(name)'; use one of relu, sigmoid, tanh, leaky_relu, gelu")
+            throw UserError("model.activation: unknown activation '\(name)'; use one of relu, sigmoid, tanh, leaky_relu, gelu, gelu_tanh")
         }
     }
 }

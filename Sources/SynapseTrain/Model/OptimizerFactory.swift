@@ -8,6 +8,7 @@ public enum OptimizerFactory {
     /// The configured optimizer (PyTorch defaults for every value the config leaves out).
     public static func make(config c: OptimizerConfig, arena: ParameterArena) throws -> any Optimizer {
         let betas = (c.betas[0], c.betas[1])
+        if c.weightDecayOn == .matrices { arena.setWeightDecay { $0.shape.count >= 2 } }
         switch c.name {
         case .sgd:
             return try SGD(arena: arena, learningRate: c.lr, momentum: c.momentum, dampening: c.dampening,

@@ -47,9 +47,12 @@ public struct DistributedSync {
         public var nonFiniteRank: Int? = nil
         /// After agreement: how many ranks saw a non-finite loss.
         public var nonFiniteRanks = 0
+        /// Seconds of training so far: this rank's before agreement, rank 0's after (the one
+        /// clock that time budgets and time-based schedules follow).
+        public var trainingSeconds = 0.0
         /// Creates flags.
-        public init(stop: Bool = false, nonFiniteLoss: Bool = false) {
-            self.stop = stop; self.nonFiniteLoss = nonFiniteLoss
+        public init(stop: Bool = false, nonFiniteLoss: Bool = false, trainingSeconds: Double = 0) {
+            self.stop = stop; self.nonFiniteLoss = nonFiniteLoss; self.trainingSeconds = trainingSeconds
         }
     }
 
@@ -68,8 +71,9 @@ public struct DistributedSync {
         c[0] = local.stop ? 1 : 0
         c[1] = local.nonFiniteLoss ? 1 : 0
         c[2] = local.nonFiniteLoss ? Float(comm.rank + 1) : 0
+        c[3] = comm.rank == 0 ? Float(local.trainingSeconds) : 0   // the sum is rank 0's clock
         if comm.size > 1 { try comm.allReduce(arena.gradsAndControl, op: .sum) }
-        var agreed = ControlFlags(stop: c[0] > 0, nonFiniteLoss: c[1] > 0)
+        var agreed = ControlFlags(stop: c[0] > 0, nonFiniteLoss: c[1] > 0, trainingSeconds: Double(c[3]))
         agreed.nonFiniteRanks = Int(c[1])
         if agreed.nonFiniteRanks == 1 { agreed.nonFiniteRank = Int(c[2]) - 1 }
         return agreed

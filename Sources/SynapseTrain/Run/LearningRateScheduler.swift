@@ -7,8 +7,10 @@ import SynapseOptim
 public final class LearningRateScheduler {
     /// The schedule of `train.schedule` from `optimizer.lr`.
     public let schedule: LearningRateSchedule
-    /// Steps of the whole run (the span of a cosine).
+    /// Steps of the whole run (the span of a cosine without a time budget).
     public let totalSteps: Int
+    /// `train.max_minutes` in seconds, or nil without a time budget.
+    public let timeBudget: Double?
     /// The plateau state (factor 1 for other schedules).
     public var plateau = ReduceOnPlateau()
     private let config: ScheduleConfig
@@ -18,13 +20,20 @@ public final class LearningRateScheduler {
         self.config = config.train.schedule
         self.schedule = config.train.schedule.schedule(baseLearningRate: config.optimizer.lr)
         self.totalSteps = totalSteps
+        self.timeBudget = config.train.maxMinutes > 0 ? config.train.maxMinutes * 60 : nil
     }
 
-    /// The rate for optimizer step `step` (0-based) of `epoch` (0-based). A step past the
-    /// planned total (a `synapse verify` longer than the run) is treated as the last.
-    public func rate(step: Int, epoch: Int) -> Float {
+    /// Whether `trainingSeconds` (rank 0's, agreed by all) have used up the time budget.
+    public func budgetSpent(trainingSeconds: Double) -> Bool {
+        timeBudget.map { trainingSeconds >= $0 } ?? false
+    }
+
+    /// The rate for optimizer step `step` (0-based) of `epoch` (0-based), `trainingSeconds`
+    /// into the run (rank 0's clock, agreed by all; read only with a time budget). A step past
+    /// the planned total (a `synapse verify` longer than the run) is treated as the last.
+    public func rate(step: Int, epoch: Int, trainingSeconds: Double = 0) -> Float {
         schedule.learningRate(step: step, epoch: epoch, totalSteps: max(totalSteps, step + 1),
-                              plateauFactor: plateau.factorSoFar)
+                              plateauFactor: plateau.factorSoFar, budgetUsed: timeBudget.map { trainingSeconds / $0 })
     }
 
     /// Records an epoch's validation loss; with the plateau schedule, returns the new base

@@ -8,10 +8,14 @@ import SynapseComm
 public struct StepPosition: Sendable, Equatable {
     public var step: Int
     public var epoch: Int
+    /// Seconds of training so far on this rank's clock (evaluation excluded); rank 0's value
+    /// is agreed by all ranks in the step's all-reduce (`train.max_minutes`).
+    public var trainingSeconds: Double
     /// Creates a position.
-    public init(step: Int, epoch: Int) {
+    public init(step: Int, epoch: Int, trainingSeconds: Double = 0) {
         self.step = step
         self.epoch = epoch
+        self.trainingSeconds = trainingSeconds
     }
 }
 
@@ -123,11 +127,15 @@ public final class Replica {
     /// second gradient only.
     public func step(_ batch: TrainingBatch, at position: StepPosition) throws -> StepResult {
         if !model.isTraining { model.train() }
-        optimizer.learningRate = scheduler.rate(step: position.step, epoch: position.epoch)
         let (lossValue, correct) = forwardBackward(batch, step: position.step)
         var result = StepResult(loss: lossValue, correct: correct, predictions: batch.targets.count,
-                                learningRate: optimizer.learningRate, flags: .init())
-        result.flags = try sync.reduceGradients(arena, flags: .init(stop: stopSignal.isRequested, nonFiniteLoss: !lossValue.isFinite))
+                                learningRate: 0, flags: .init())
+        result.flags = try sync.reduceGradients(arena, flags: .init(stop: stopSignal.isRequested, nonFiniteLoss: !lossValue.isFinite,
+                                                                    trainingSeconds: position.trainingSeconds))
+        // Set after the all-reduce: with a time budget the rate follows rank 0's clock.
+        optimizer.learningRate = scheduler.rate(step: position.step, epoch: position.epoch,
+                                                trainingSeconds: result.flags.trainingSeconds)
+        result.learningRate = optimizer.learningRate
         if result.flags.nonFiniteLoss { return result }
         if let sam {
             sam.ascend()
@@ -135,7 +143,8 @@ public final class Replica {
             let (perturbedLoss, _) = forwardBackward(batch, step: position.step)
             model.freezeBatchNormStatistics(false)
             sam.restore()
-            let second = try sync.reduceGradients(arena, flags: .init(stop: result.flags.stop, nonFiniteLoss: !perturbedLoss.isFinite))
+            let second = try sync.reduceGradients(arena, flags: .init(stop: result.flags.stop, nonFiniteLoss: !perturbedLoss.isFinite,
+                                                                      trainingSeconds: position.trainingSeconds))
             if second.nonFiniteLoss {
                 result.loss = perturbedLoss
                 result.flags = second

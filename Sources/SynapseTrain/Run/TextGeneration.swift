@@ -4,10 +4,11 @@ import SynapseNN
 import SynapseComm
 import SynapseData
 
-/// `synapse generate`: text sampled from a character language model, one character at a
-/// time. The prompt runs through the network once; then each new character costs one step of
-/// the recurrent stack, which carries its state (no re-reading of the context). The same
-/// checkpoint, prompt, settings and seed give the same text.
+/// `synapse generate`: text sampled from a language model (recurrent or Transformer), one token
+/// at a time. The prompt runs through the network once; then each new token costs one step:
+/// the recurrent stack carries its state, the Transformer its keys and values
+/// (`IncrementalDecoder`), so nothing is re-read. The same checkpoint, prompt, settings and
+/// seed give the same text.
 public final class TextGenerator {
     /// Sampling settings.
     public struct Settings: Sendable {
@@ -26,9 +27,7 @@ public final class TextGenerator {
 
     /// The vocabulary the model was trained with (from the checkpoint).
     public let tokenizer: TextTokenizer
-    private let embed: Embedding
-    private let stack: RecurrentNetwork
-    private let head: Linear
+    private let decoder: any IncrementalDecoder
     private let replica: Replica
 
     /// The model of `checkpoint` (a run directory, checkpoint directory or `latest` link),
@@ -51,11 +50,15 @@ public final class TextGenerator {
             _ = try CheckpointIO.readAverage(of: loaded, into: ema, arena: replica.arena, buffers: replica.buffers)
             ema.swapWithModel()   // generate with the averaged weights, as validation scored them
         }
-        guard let layers = (replica.model as? Sequential)?.layers, layers.count == 4,
-              let embed = layers[0] as? Embedding, let stack = layers[1] as? RecurrentNetwork, let head = layers[3] as? Linear else {
-            throw UserError("checkpoint \(loaded.path): its model is not embedding → recurrent stack → head; it cannot generate")
+        if let gpt = replica.model as? GPT {
+            decoder = TransformerDecoder(model: gpt)
+        } else if let layers = (replica.model as? Sequential)?.layers, layers.count == 4, let embed = layers[0] as? Embedding,
+                  let stack = layers[1] as? RecurrentNetwork, let head = layers[3] as? Linear {
+            decoder = RecurrentDecoder(embed: embed, stack: stack, head: head)
+        } else {
+            throw UserError("checkpoint \(loaded.path): its model is neither a Transformer nor embedding → recurrent stack → head; "
+                            + "it cannot generate")
         }
-        (self.embed, self.stack, self.head) = (embed, stack, head)
         replica.model.eval()
     }
 
@@ -71,15 +74,9 @@ public final class TextGenerator {
         var out = ""
         var text = UTF8StreamDecoder()   // a byte-pair token may end inside a character
         try noGrad {
-            var state: RecurrentState? = nil
             for _ in 0..<settings.length {
-                // [1, n] ids → [1, n, E] → the stack from the carried state → the last step's logits [1, V].
-                let x = embed(Tensor(shape: [1, ids.count], values: ids.map(Float.init)))
-                let step = stack.forward(x, state: state)
-                state = step.state
-                let last = step.output.reshaped(to: [-1, step.output.shape[2]])
-                let logits = head(Tensor(shape: [1, last.shape[1]], values: Array(last.scalars.suffix(last.shape[1]))))
-                let next = Self.sample(logits.scalars, temperature: settings.temperature, topK: settings.topK, rng: &rng)
+                let logits = decoder.feed(ids)   // [V]: what follows the last id fed
+                let next = Self.sample(logits, temperature: settings.temperature, topK: settings.topK, rng: &rng)
                 let piece = text.append(try tokenizer.bytes(of: next))
                 emit(piece)
                 out += piece

@@ -79,18 +79,24 @@ public final class Trainer {
         }
         var lastCheckpoint = resume   // the last good one, named if the loss turns non-finite
         var stoppedBySignal = false, stoppedEarly = false
+        var budgetSpent = replica.scheduler.budgetSpent(trainingSeconds: state.trainSeconds)   // train.max_minutes
 
-        while state.step < totalSteps {
+        while state.step < totalSteps && !budgetSpent {
             if state.batchInEpoch < source.stepsPerEpoch {
                 let batch = try source.trainBatch(epoch: state.epoch, index: state.batchInEpoch)
-                let result = try replica.step(batch, at: StepPosition(step: state.step, epoch: state.epoch))
+                let position = StepPosition(step: state.step, epoch: state.epoch, trainingSeconds: log.trainingSeconds(state, now: now()))
+                let result = try replica.step(batch, at: position)
                 if result.flags.nonFiniteLoss { throw nonFiniteLoss(result.flags, state: state, lastCheckpoint: lastCheckpoint) }
                 state.step += 1
                 state.batchInEpoch += 1
-                try log.record(result, state: &state, now: now())
+                budgetSpent = replica.scheduler.budgetSpent(trainingSeconds: result.flags.trainingSeconds)
+                try log.record(result, state: &state, now: now(), isLast: budgetSpent)
                 if result.flags.stop { stoppedBySignal = true; break }
+                if budgetSpent { break }
                 if config.train.checkpointEvery > 0 && state.step % config.train.checkpointEvery == 0 && state.step < totalSteps {
+                    let t0 = now()
                     lastCheckpoint = try checkpoint()
+                    log.pause(now() - t0)   // nor is writing a checkpoint
                 }
             }
             if state.batchInEpoch >= source.stepsPerEpoch {
@@ -100,7 +106,11 @@ public final class Trainer {
                 stoppedEarly = try epochEnd.epochEnded(&state, elapsed: now)
                 log.pause(now() - t0)   // evaluation time is not training time
                 if stoppedEarly { break }
-                if state.step < totalSteps { lastCheckpoint = try checkpoint() }
+                if state.step < totalSteps {
+                    let t1 = now()
+                    lastCheckpoint = try checkpoint()
+                    log.pause(now() - t1)
+                }
             }
         }
 

@@ -13,9 +13,14 @@ final class TrainingLog {
     private let metrics: MetricsWriter?
     private let progress: ProgressReporter
     private let logEvery: Int, totalSteps: Int
+    /// `train.max_minutes` in seconds (nil: none), for the ETA.
+    private let timeBudget: Double?
     /// Predictions (samples, or tokens) in one global batch: the unit of the steps/s estimate.
     private let predictionsPerStep: Double
     private var interval = IntervalMeter()
+    /// The first step (0-based) of the interval: its bits per character are over the windows
+    /// of steps `intervalFirstStep..<step`.
+    private var intervalFirstStep: Int
     private let source: any DataSource
 
     /// - Parameters:
@@ -27,8 +32,11 @@ final class TrainingLog {
         self.source = source
         self.metrics = metrics
         self.logEvery = config.logEvery
+        self.timeBudget = config.maxMinutes > 0 ? config.maxMinutes * 60 : nil
         self.totalSteps = totalSteps
         self.predictionsPerStep = Double(source.predictionsPerStep)
+        // A resumed open interval holds `samples / predictionsPerStep` steps (every rank knows it).
+        intervalFirstStep = resumed.map { $0.step - Int((($0.openInterval?[2] ?? 0) / Double(source.predictionsPerStep)).rounded()) } ?? 0
         progress = ProgressReporter(console: console, totalSteps: totalSteps, stepsPerEpoch: source.stepsPerEpoch,
                                     plainEvery: config.logEvery, unit: source.unit)
         if let open = resumed?.openInterval, sync.comm.isRoot {
@@ -40,21 +48,22 @@ final class TrainingLog {
         interval.startTime += pauseSeconds
     }
 
-    /// Adds a step's result; at the end of an interval (or of the run) writes its row
-    /// (collective at the same step on every rank), then updates the progress line.
+    /// Adds a step's result; at the end of an interval (or of the run: `isLast`, or the last
+    /// planned step) writes its row (collective at the same step on every rank), then updates
+    /// the progress line.
     /// - Parameter now: seconds since this process's run started.
-    func record(_ result: Replica.StepResult, state: inout TrainingProgress, now: Double) throws {
+    func record(_ result: Replica.StepResult, state: inout TrainingProgress, now: Double, isLast: Bool = false) throws {
         let n = Double(result.predictions)
         interval.add(loss: Double(result.loss) * n, correct: Double(result.correct), samples: n)
-        if state.step % logEvery == 0 || state.step == totalSteps {
+        if state.step % logEvery == 0 || state.step == totalSteps || isLast {
             let sums = try sync.sum([interval.loss, interval.correct, interval.samples])
             var row = MetricsRow(step: state.step, epoch: state.epoch + 1, split: "train",
                                  loss: sums[0] / max(sums[2], 1), accuracy: sums[1] / max(sums[2], 1),
                                  lr: Double(result.learningRate), samplesPerSec: interval.rate(globalSamples: sums[2], now: now),
                                  elapsedSec: state.elapsedBefore + now)
-            // The interval's steps: those after the previous row (rows fall on multiples of log_every).
-            row.bitsPerChar = source.bitsPerCharacter(row.loss, over: .trainingSteps((state.step - 1) / logEvery * logEvery..<state.step))
+            row.bitsPerChar = source.bitsPerCharacter(row.loss, over: .trainingSteps(intervalFirstStep..<state.step))
             try metrics?.append(row)
+            intervalFirstStep = state.step
             state.trainSamples += sums[2]
             state.trainSeconds += interval.seconds(now: now)
             interval.reset(now: now)
@@ -64,7 +73,14 @@ final class TrainingLog {
         // This rank's loss, over the characters of the step's global batch: exact on one rank.
         progress.update(step: state.step, epoch: state.epoch + 1, loss: Double(result.loss),
                         bitsPerCharacter: source.bitsPerCharacter(Double(result.loss), over: .trainingSteps(state.step - 1..<state.step)),
-                        samplesPerSec: rate, stepsPerSec: rate / predictionsPerStep, now: now)
+                        samplesPerSec: rate, stepsPerSec: rate / predictionsPerStep, now: now,
+                        budgetLeft: timeBudget.map { $0 - trainingSeconds(state, now: now) })
+    }
+
+    /// Seconds of training in the whole run so far on this rank's clock (resumed runs
+    /// included; evaluation and checkpoint writing not counted).
+    func trainingSeconds(_ state: TrainingProgress, now: Double) -> Double {
+        state.trainSeconds + interval.seconds(now: now)
     }
 
     /// Takes `seconds` (an evaluation) out of the interval's training time.
