@@ -162,7 +162,8 @@ let outputs = weightedSum(weights, V)                                 // [T, 4]
 heading("1. Self-attention by hand: \"the cat sat on the mat\"")
 print("   each word as 4 features (thing, action, article, place):")
 print("   " + ["the", "cat", "sat", "on", "mat"].map { "\($0) \(integers(features[$0]!))" }.joined(separator: "   "))
-print("   W_q = \(Wq.map(integers).joined(separator: " "))   (rows: who does it? what is done? which article? which thing?)")
+print("   W_q = \(Wq.map(integers).joined(separator: " "))   "
+      + "(rows: who does it? what is done? which article? which thing?)")
 print("   W_k = \(Wk.map(integers).joined(separator: " "))   (rows: the features that answer them)")
 print("   W_v = I: each word hands over its own features")
 let sat = sentence.firstIndex(of: "sat")!
@@ -205,16 +206,16 @@ let (changedQ, changedK, changedV) = project(changed.map { features[$0]! })
 let changedCausal = weightedSum(attentionWeights(queries: changedQ, keys: changedK, causal: true), changedV)
 let changedFull = weightedSum(attentionWeights(queries: changedQ, keys: changedK, causal: false), changedV)
 let earlier = 0..<(T - 1)
-print("   \"mat\" → \"dog\": the outputs at positions 0–\(T - 2) change by at most "
-      + "\(fixed(largestDifference(earlier.flatMap { causalOutputs[$0] }, earlier.flatMap { changedCausal[$0] }), 3)) "
-      + "with the mask, \(fixed(largestDifference(earlier.flatMap { outputs[$0] }, earlier.flatMap { changedFull[$0] }), 3)) "
-      + "without it")
+let withMask = largestDifference(earlier.flatMap { causalOutputs[$0] }, earlier.flatMap { changedCausal[$0] })
+let withoutMask = largestDifference(earlier.flatMap { outputs[$0] }, earlier.flatMap { changedFull[$0] })
+print("   \"mat\" → \"dog\": the outputs at positions 0–\(T - 2) change by at most \(fixed(withMask, 3)) "
+      + "with the mask, \(fixed(withoutMask, 3)) without it")
 
 // MARK: - 3. The same through Synapse's fused op
 
 // `causalSelfAttention` takes queries, keys and values side by side in one tensor, as a
 // Transformer block's single C → 3C projection makes them: row t is [q_t | k_t | v_t].
-let qkv = Tensor(shape: [1, T, 12], values: (0..<T).flatMap { Q[$0] + K[$0] + V[$0] }.map { Float($0) })   // [B = 1, T, 3C]
+let qkv = Tensor(shape: [1, T, 12], values: (0..<T).flatMap { Q[$0] + K[$0] + V[$0] }.map { Float($0) })   // [1, T, 3C]
 let fusedOne = causalSelfAttention(qkv, heads: 1).scalars.map(Double.init)              // [1, T, C]
 let referenceOne = causalSelfAttentionReference(qkv, heads: 1).scalars.map(Double.init)
 print()
@@ -267,7 +268,7 @@ func reversalLine(_ digits: [Int]) -> [Int] { digits + [separator] + digits.reve
 func randomDigits(_ rng: inout RandomGenerator) -> [Int] { (0..<L).map { _ in rng.nextInt(below: 10) } }
 
 // Held out: 1000 random sequences and π's first 8 digits, the example the chapter prints. They
-// never appear in training (10⁸ sequences exist, training sees about 10⁵).
+// never appear in training (10⁸ sequences exist; training sees 300 × 64 = 19,200).
 let showcase = [3, 1, 4, 1, 5, 9, 2, 6]
 var rngTest = RandomGenerator(seed: 7, stream: RandomGenerator.Stream.split)
 let testDigits = [showcase] + (0..<1000).map { _ in randomDigits(&rngTest) }
@@ -358,8 +359,8 @@ heading("4. A tiny GPT learns to reverse: \(showcase.map(text).joined(separator:
         + showcase.reversed().map(text).joined(separator: " "))
 print("   \(L) random digits, \"|\", the digits reversed; GPT: width \(width), \(layers) blocks of \(heads) heads, "
       + "context \(context), \(gpt.parameterCount) parameters")
-print("   AdamW (γ = \(fixed(Double(learningRate), 3)), weight decay 0.01), \(trainingSteps) steps of \(batchSize) "
-      + "lines, loss on the output half only")
+print("   AdamW (γ = \(fixed(Double(learningRate), 3)), β = (0.9, 0.99), weight decay 0.01), gradients clipped at 1,")
+print("   \(trainingSteps) steps of \(batchSize) lines, loss on the output half only")
 print("   accuracy on \(testDigits.count) held-out lines, reading the true output digits as in training: digit by")
 print("   digit, and whole lines (all \(L) right, exactly when greedy generation gets the line right)")
 print("    step   loss   digits   sequences")
@@ -379,7 +380,8 @@ for step in 1...trainingSteps {
     lossSum += Double(loss.item())
     if step % every == 0 {
         let (digits, sequences) = teacherForcedAccuracy(gpt, on: testDigits)
-        print("   \(pad(String(step), 5, left: false))  \(fixed(lossSum / Double(every), 3))  \(percent(digits))   \(percent(sequences))")
+        print("   \(pad(String(step), 5, left: false))  \(fixed(lossSum / Double(every), 3))  "
+              + "\(percent(digits))   \(percent(sequences))")
         lossSum = 0
     }
 }
@@ -390,13 +392,14 @@ print("   after training, greedy generation (each digit fed back): \(percent(tra
       + "\(percent(trained.sequences)) of sequences right")
 print("   \(showcase.map(text).joined(separator: " ")) | → \(answer.map(text).joined(separator: " "))")
 
-// For about 100 steps the loss sits near ln 10 ≈ 2.3, a uniform guess among the digits: the
-// model has learned that a digit comes, not which. Then within some 50 steps it falls to 0.5
-// and every line comes out right. Such sudden drops are typical when attention has to find a
-// position: looking at the right place pays only once the value read there is used, and the
-// reverse. (Olsson et al., "In-context Learning and Induction Heads", 2022, saw the same jump
-// when heads that copy from earlier positions form.) With five other seeds every held-out
-// line came out right by step 225 at the latest.
+// For 100 steps the loss creeps down from about ln 10 ≈ 2.3 (a uniform guess among the
+// digits) to 1.7 and hardly a line comes out right; then within 50 steps it falls to 0.5 and
+// every line does. A likely reason for such a sudden drop: looking at the right position pays
+// only once the value read there is put to use, and putting it to use pays only once the
+// right position is looked at, so both grow slowly together until they take off. (Olsson et
+// al., "In-context Learning and Induction Heads", 2022, saw a similar jump when heads that copy
+// from earlier positions form.) With five other seeds every held-out line came out right by
+// step 225 at the latest.
 
 // MARK: - 5. Where the trained model looks
 
@@ -463,8 +466,9 @@ var handVersusFused = 0.0
 for layer in 0..<layers {
     let x = Tensor(shape: [context, width], values: showcaseInputs[layer].flatMap { $0 }.map { Float($0) })   // [n, C]
     let fused = noGrad {
-        let h = layerNorm(x, weight: parameter(gpt, "blocks.\(layer).ln1.weight"), bias: parameter(gpt, "blocks.\(layer).ln1.bias"))
-        let q = linear(h, weight: parameter(gpt, "blocks.\(layer).qkv.weight"), bias: parameter(gpt, "blocks.\(layer).qkv.bias"))
+        let prefix = "blocks.\(layer)."
+        let h = layerNorm(x, weight: parameter(gpt, prefix + "ln1.weight"), bias: parameter(gpt, prefix + "ln1.bias"))
+        let q = linear(h, weight: parameter(gpt, prefix + "qkv.weight"), bias: parameter(gpt, prefix + "qkv.bias"))
         return causalSelfAttention(q.reshaped(to: [1, context, 3 * width]), heads: heads)
     }.scalars
     let byHand = blockAttention(showcaseInputs[layer], layer: layer, of: gpt).outputs.flatMap { $0 }
@@ -502,7 +506,9 @@ print("   column: the token it looks at; the mirror positions, anti-diagonal, ca
 printTable(bestWeights, rows: (L..<context).map { text(showcaseIDs[$0]) + "→" + text(reversalLine(showcase)[$0 + 1]) },
            columns: showcaseIDs.map(text), causal: true, firstRow: L, width: 4,
            format: { String(Int(($0 * 100).rounded())) })
-let onMirror = (L..<context).filter { p in bestWeights[p].indices.max { bestWeights[p][$0] < bestWeights[p][$1] }! == context - 1 - p }
+let onMirror = (L..<context).filter { p in
+    bestWeights[p].indices.max { bestWeights[p][$0] < bestWeights[p][$1] }! == context - 1 - p
+}
 print("   \(onMirror.count) of the \(L) rows look hardest at the mirror position: \"|\" at the last input digit, the")
 print("   first output digit at the one before it, and so on back to the first: the anti-diagonal.")
 
