@@ -40,6 +40,30 @@ import SynapseTestSupport
         expectClose(m.grad!.scalars, [1.0 / 3, 1.0 / 3, 1.0 / 3])
     }
 
+    @Test func addGivesEachInputItsOwnGradient() {
+        // L = sum(x + y) → dL/dx = dL/dy = 1, in two separate buffers (a shared one would
+        // double-count once another rule adds into either).
+        let x = a.copy(), y = b.copy()
+        x.requiresGrad = true; y.requiresGrad = true
+        sum(add(x, y)).backward()
+        expectClose(x.grad!.scalars, [1, 1, 1])
+        expectClose(y.grad!.scalars, [1, 1, 1])
+        #expect(x.grad!.pointer != y.grad!.pointer)
+    }
+
+    @Test func addOfAnInputUsedTwiceCollectsBothContributions() {
+        // x + x: dL/dx = 2·upstream. The residual x + f(x): dL/dx = upstream + f'(x)·upstream
+        // (add's copy into a fresh gradient, then f's rule adding to it, or the other order).
+        let x = randomTensor([2, 3], seed: 7)
+        expectGradientsMatch([x], "x + x") { weightedSum(add(x, x), seed: 8) }
+        expectGradientsMatch([x], "x + 3x") { weightedSum(add(x, scale(x, by: 3)), seed: 9) }
+        expectGradientsMatch([x], "3x + x") { weightedSum(add(scale(x, by: 3), x), seed: 10) }
+        x.grad = nil
+        add(x, x).backward(gradient: Tensor(shape: [2, 3], values: [1, 2, 3, 4, 5, 6]))
+        #expect(x.grad!.scalars == [2, 4, 6, 8, 10, 12])
+        expectBackwardAccumulates(into: x, "add") { weightedSum(add(x, scale(x, by: 3)), seed: 11) }
+    }
+
     @Test func sumAccumulatesInDoubleOnLargeTensors() {
         // 10⁷ × 0.1: a Float running sum drifts by ~1 % here; the exact value is 10⁶.
         let x = Tensor(shape: [10_000_000], repeating: 0.1)

@@ -69,3 +69,25 @@ public func randomTensor(_ shape: [Int], seed: UInt64, low: Float = -1, high: Fl
     let n = shape.reduce(1, *)
     return Tensor(shape: shape, values: (0..<n).map { _ in rng.nextUniform(low, high) })
 }
+
+/// Expects an op's backward rule to ADD into a gradient that already exists, not overwrite
+/// it: many rules store straight into a fresh gradient buffer (`storeOrAccumulateGrad`) and
+/// take a second path when the input already has one (used twice, as in `x + f(x)`).
+///
+/// `f` builds a scalar from `input`. The gradient G of a first backward pass (fresh) is
+/// compared with a second pass that starts from a random gradient R already in place, which
+/// must end as R + G.
+public func expectBackwardAccumulates(into input: Tensor, _ what: String = "",
+                                      sourceLocation: SourceLocation = #_sourceLocation,
+                                      _ f: () -> Tensor) {
+    input.requiresGrad = true
+    input.grad = nil
+    f().backward()
+    let fresh = input.grad?.scalars ?? []
+    let existing = randomTensor(input.shape, seed: 977)
+    input.grad = existing.copy()
+    f().backward()
+    let expected = zip(existing.scalars, fresh).map { $0 + $1 }
+    expectClose(input.grad?.scalars ?? [], expected, rtol: 1e-5, atol: 1e-6, "\(what) accumulated gradient",
+                sourceLocation: sourceLocation)
+}

@@ -1,4 +1,11 @@
 /// Elementwise sum of two tensors of the same shape.
+///
+/// Backward hands the output's gradient to both inputs. A Transformer's residual stream
+/// (`x + attention(x)`, `x + mlp(x)`) runs it twice per block on [B, T, C] activations, so an
+/// input whose gradient is still unset gets a copy (one pass) instead of a zero-filled buffer
+/// with the gradient added into it (two). Each input gets its own buffer, never `dc` itself:
+/// the tape frees and reuses gradients, and another rule may add into either one later. When
+/// `a` and `b` are the same tensor, the first copy makes its gradient and the second adds.
 public func add(_ a: Tensor, _ b: Tensor) -> Tensor {
     precondition(a.shape == b.shape, "add: shapes \(a.shape) and \(b.shape) differ")
     let c = Tensor(uninitializedShape: a.shape)
@@ -7,8 +14,12 @@ public func add(_ a: Tensor, _ b: Tensor) -> Tensor {
     if isRecording(a, b) {
         c.record(inputs: [a, b]) { _, dc in
             let g = dc.pointer
-            a.accumulateGrad { da in for i in 0..<da.count { da[i] += g[i] } }
-            b.accumulateGrad { db in for i in 0..<db.count { db[i] += g[i] } }
+            for input in [a, b] {
+                input.storeOrAccumulateGrad { d, fresh in
+                    let dp = d.baseAddress!
+                    if fresh { dp.update(from: g, count: d.count) } else { for i in 0..<d.count { dp[i] += g[i] } }
+                }
+            }
         }
     }
     return c
