@@ -66,19 +66,23 @@ let package = Package(
                           path: "Examples/Regularization"),
         .executableTarget(name: "Recurrent", dependencies: ["SynapseCore", "SynapseNN", "SynapseOptim", "GuideFormatting"],
                           path: "Examples/Recurrent"),
+        .executableTarget(name: "Attention", dependencies: ["SynapseCore", "SynapseNN", "SynapseOptim", "GuideFormatting"],
+                          path: "Examples/Attention"),
 
         // MARK: - Tests
         .target(name: "SynapseTestSupport", dependencies: ["SynapseCore"],
                 path: "Tests/SynapseTestSupport"),
         .testTarget(name: "SynapseCoreTests", dependencies: ["SynapseCore", "SynapseTestSupport"],
                     exclude: ["Reference"]),   // the numpy scripts that generate the reference values
-        .testTarget(name: "SynapseNNTests", dependencies: ["SynapseNN", "SynapseTestSupport"]),
+        .testTarget(name: "SynapseNNTests", dependencies: ["SynapseNN", "SynapseTestSupport"],
+                    exclude: ["Reference"]),   // the numpy script behind the GPT reference logits
         .testTarget(name: "SynapseOptimTests", dependencies: ["SynapseOptim", "SynapseNN", "SynapseTestSupport"]),   // convergence tests train small networks
         .testTarget(name: "SynapseDataTests", dependencies: ["SynapseData", "SynapseCore", "CZlib", "SynapseTestSupport"]),
         .testTarget(name: "SynapseTrainTests", dependencies: [
             "SynapseTrain", "SynapseComm", "SynapseTestSupport",
         ]),
-        .testTarget(name: "SynapseCLITests", dependencies: ["synapse", "SynapseTrain", "SynapseData", "SynapseTestSupport"]),
+        .testTarget(name: "SynapseCLITests", dependencies: ["synapse", "SynapseTrain", "SynapseData", "SynapseTestSupport"],
+                    exclude: ["Reference"]),   // the numpy script behind the Attention chapter's expected tables
         // Runs under mpirun from SynapseCLITests/MPICommunicatorTests (multi-rank checks and
         // the all-reduce benchmark); a test binary, not a product.
         .executableTarget(name: "mpi-probe", dependencies: ["SynapseMPI"], path: "Tests/MPIProbe"),

@@ -91,10 +91,16 @@ public final class Tensor {
         let out = Tensor(shape: s, storage: storage)
         if isRecording(self) {
             out.record(inputs: [self]) { _, gOut in
-                self.storeOrAccumulateGrad { g, fresh in
-                    let src = gOut.pointer, dst = g.baseAddress!
-                    if fresh { dst.update(from: src, count: g.count) } else { for i in 0..<g.count { dst[i] += src[i] } }
+                guard self.requiresGrad else { return }
+                guard let g = self.grad else {
+                    // The output's gradient is complete when this runs (its consumers ran
+                    // first) and nothing writes to it afterwards, so the input can take the
+                    // same buffer, seen in its own shape, instead of a copy.
+                    self.grad = Tensor(shape: self.shape, storage: gOut.storage)
+                    return
                 }
+                let src = gOut.pointer, dst = g.pointer
+                for i in 0..<g.count { dst[i] += src[i] }
             }
         }
         return out

@@ -18,15 +18,30 @@ public struct TextSplit: Sendable {
     /// - Throws: `DataError.invalidSetting` unless `0 <= validationFraction < 1`;
     ///   `.invalidCorpus` if no token would remain for training.
     public init(tokens: [Int32], validationFraction: Double = 0.1, source: String) throws {
-        let n = try TextSplit.trainingCount(tokens.count, validationFraction: validationFraction)
-        guard n >= 1 else {
-            throw DataError.invalidCorpus(path: source, reason: "\(tokens.count) characters leave none for "
-                + "training with validation fraction \(validationFraction); use a longer corpus")
-        }
-        train = Array(tokens[..<n])
-        validation = Array(tokens[n...])
+        let n = try TextSplit.trainingLength(tokens.count, validationFraction: validationFraction, source: source)
+        self.init(train: Array(tokens[..<n]), validation: Array(tokens[n...]), validationFraction: validationFraction,
+                  source: source)
+    }
+
+    /// The two parts, tokenized apart: a byte-pair run cuts the text by characters
+    /// (`trainingCount` of the corpus's characters), then encodes each part, so that both
+    /// tokenizers validate on the same text.
+    public init(train: [Int32], validation: [Int32], validationFraction: Double, source: String) {
+        self.train = train
+        self.validation = validation
         self.validationFraction = validationFraction
         self.source = source
+    }
+
+    /// `trainingCount`, checked to leave at least one token (or character) for training.
+    /// - Throws: as `trainingCount`; `.invalidCorpus` naming `source` when none would be left.
+    public static func trainingLength(_ count: Int, validationFraction: Double, source: String) throws -> Int {
+        let n = try trainingCount(count, validationFraction: validationFraction)
+        guard n >= 1 else {
+            throw DataError.invalidCorpus(path: source, reason: "\(count) characters leave none for "
+                + "training with validation fraction \(validationFraction); use a longer corpus")
+        }
+        return n
     }
 
     /// Number of training tokens for a corpus of `count`: `⌊count · (1 − validationFraction)⌋`,

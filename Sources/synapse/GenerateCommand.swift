@@ -10,9 +10,10 @@ struct GenerateCommand: ParsableCommand {
         discussion: """
         CHECKPOINT is a checkpoint directory (step-NNNNNNNN), its `latest` link, or a run \
         directory of a model trained with data.dataset: text. Prints the prompt, then each \
-        generated character as soon as it is drawn. The vocabulary comes from the checkpoint, \
-        so no corpus is needed; a prompt character outside it is an error (exit status 2). The \
-        same checkpoint, prompt, settings and seed give the same text.
+        generated token's text as soon as it is drawn. The vocabulary comes from the \
+        checkpoint, so no corpus is needed; with a character tokenizer, a prompt character \
+        outside it is an error (exit status 2); byte pairs encode any prompt. The same \
+        checkpoint, prompt, settings and seed give the same text.
         """)
 
     @Argument(help: "Checkpoint directory, `latest` link, or run directory.")
@@ -21,7 +22,7 @@ struct GenerateCommand: ParsableCommand {
     @Option(name: .long, help: "Text the model continues (default: a newline).")
     var prompt: String = ""
 
-    @Option(name: .long, help: "Characters to generate.")
+    @Option(name: .long, help: "Tokens to generate (characters, with a character tokenizer).")
     var length: Int = 300
 
     @Option(name: .long, help: "Softmax temperature: below 1 more conservative, above 1 more varied, 0 the most probable character.")

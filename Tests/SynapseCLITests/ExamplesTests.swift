@@ -283,6 +283,97 @@ import SynapseTestSupport
         #expect(forget[0] > 0.75, "\(inside)")
     }
 
+    @Test(.enabled(if: ProcessRunner.builtProduct(named: "Attention") != nil, "Attention is not built"))
+    func attentionByHandMatchesNumpyAndTheFusedOpAndATinyGPTLearnsToReverse() throws {
+        let result = try ProcessRunner.run(try #require(ProcessRunner.builtProduct(named: "Attention")), [])
+        #expect(result.status == 0, "\(result.report)")
+        #expect(result.stderr.isEmpty, "\(result.report)")
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        // Sections 1–3: the attention weights of "the cat sat on the mat" with the chapter's word
+        // vectors, W_q and W_k, computed independently in numpy (float64) by
+        // Reference/make_attention_reference.py. Causal rows hold the visible entries 0...t only.
+        let full: [[Double]] = [
+            [0.05325349, 0.39349302, 0.05325349, 0.05325349, 0.05325349, 0.39349302],
+            [0.39349302, 0.05325349, 0.05325349, 0.05325349, 0.39349302, 0.05325349],
+            [0.08677248, 0.64116671, 0.08677248, 0.01174338, 0.08677248, 0.08677248],
+            [0.08071640, 0.08071640, 0.59641800, 0.08071640, 0.08071640, 0.08071640],
+            [0.05325349, 0.39349302, 0.05325349, 0.05325349, 0.05325349, 0.39349302],
+            [0.29359903, 0.03973431, 0.29359903, 0.03973431, 0.29359903, 0.03973431],
+        ]
+        let causal: [[Double]] = [
+            [1.00000000],
+            [0.88079708, 0.11920292],
+            [0.10650698, 0.78698604, 0.10650698],
+            [0.09625514, 0.09625514, 0.71123459, 0.09625514],
+            [0.08780359, 0.64878564, 0.08780359, 0.08780359, 0.08780359],
+            [0.29359903, 0.03973431, 0.29359903, 0.03973431, 0.29359903, 0.03973431],
+        ]
+        let head0: [[Double]] = [
+            [1.00000000],
+            [0.50000000, 0.50000000],
+            [0.05285739, 0.89428521, 0.05285739],
+            [0.05020376, 0.05020376, 0.84938873, 0.05020376],
+            [0.20000000, 0.20000000, 0.20000000, 0.20000000, 0.20000000],
+            [0.04562288, 0.04562288, 0.77188562, 0.04562288, 0.04562288, 0.04562288],
+        ]
+        let head1: [[Double]] = [
+            [1.00000000],
+            [0.94419278, 0.05580722],
+            [0.33333333, 0.33333333, 0.33333333],
+            [0.25000000, 0.25000000, 0.25000000, 0.25000000],
+            [0.04780382, 0.80878470, 0.04780382, 0.04780382, 0.04780382],
+            [0.44714261, 0.02642870, 0.02642870, 0.02642870, 0.44714261, 0.02642870],
+        ]
+        let tables: [(section: String, marker: String, expected: [[Double]])] = [
+            ("1. Self-attention by hand", "attention weights a(t, s)", full),
+            ("2. The causal mask", "the same scores", causal),
+            ("3. The same through Synapse", "head 0, dimensions", head0),
+            ("3. The same through Synapse", "head 1, dimensions", head1),
+        ]
+        for (section, marker, expected) in tables {
+            let printed = Self.attentionTable(lines, section: section, after: marker, rows: expected.count)
+            // Same entries visible (the mask: "·" right of the diagonal), printed with 3 decimals.
+            try #require(printed.map(\.count) == expected.map(\.count), "\(marker): \(printed)")
+            #expect(Self.maxDifference(printed.flatMap { $0 }, expected.flatMap { $0 }) < 6e-4,
+                    "\(marker): printed \(printed), numpy \(expected)")
+        }
+        // Shuffling the words only moves the outputs (Double, so rounding only); the fused op and
+        // its plain-loop reference equal the by-hand causal outputs but for Float rounding.
+        #expect(try Self.largestDifference(lines, after: "shuffled to") < 1e-12)
+        for marker in ["one head:  causalSelfAttention", "causalSelfAttentionReference vs", "two heads: causalSelfAttention"] {
+            #expect(try Self.largestDifference(lines, after: marker) < 1e-6, "\(marker)")
+        }
+        // Section 2: with the mask, changing the last word changes no earlier output; without it, it does.
+        let change = Self.numbers(in: try #require(lines.first { $0.contains("\"mat\" → \"dog\"") }, "\(result.report)"))
+        try #require(change.count == 2, "\(change)")
+        #expect(change[0] == 0 && change[1] > 0.05, "with the mask, without: \(change)")
+        // Section 4: the loss on the output half falls and the held-out reversals come out right.
+        // Measured: loss 2.346 → 0.027 over 300 steps; 100.0 % of digits and of sequences (five
+        // other seeds: 100 % by step 225).
+        let curve = Self.section(lines, from: "4. A tiny GPT", to: "5. ").map { Self.numbers(in: $0) }.filter { $0.count == 4 }
+        let (first, last) = (try #require(curve.first, "\(result.report)"), try #require(curve.last, "\(result.report)"))
+        #expect(first[1] > 2 && last[1] < first[1] / 10, "the loss did not fall: \(curve)")
+        let accuracy = Self.numbers(in: try #require(lines.first { $0.contains("after training, greedy generation") },
+                                                     "\(result.report)"))
+        try #require(accuracy.count == 2, "\(accuracy)")
+        #expect(accuracy[0] >= 99 && accuracy[1] >= 95, "digits, sequences: \(accuracy)")
+        #expect(result.stdout.contains("3 1 4 1 5 9 2 6 | → 6 2 9 5 1 4 1 3\n"), "\(result.report)")
+        // Section 5: the by-hand attention reproduces the fused op on the trained weights; some head
+        // puts most of its weight on the mirror position (measured: 83 % for block 0, head 3), and
+        // in its printed table the rows p = 8…15 that predict output digits look hardest at their
+        // mirror position 15 − p (measured: all 8; at least 6 required).
+        #expect(try Self.largestDifference(lines, after: "on the library's ln1 and qkv") < 1e-5)
+        let heads = Self.section(lines, from: "5. Where the trained model looks", to: "\u{0}")
+            .filter { $0.hasPrefix("   block ") && !$0.contains("head") }.map { Self.numbers(in: $0) }
+        try #require(heads.count == 2 && heads.allSatisfy { $0.count == 5 }, "\(heads)")   // block number, then 4 heads
+        #expect(heads.flatMap { $0.dropFirst() }.max()! >= 50, "no head looks at the mirror position: \(heads)")
+        let mirror = Self.attentionTable(lines, section: "5. Where the trained model looks", after: "on the π line", rows: 8)
+        try #require(mirror.map(\.count) == Array(9...16), "\(mirror)")   // row p sees positions 0...p
+        let strongest = mirror.map { row in row.indices.max { row[$0] < row[$1] }! }
+        let onMirror = zip(strongest, (0...7).reversed()).filter { $0 == $1 }.count
+        #expect(onMirror >= 6, "largest weight in each row at \(strongest), mirror positions 7…0")
+    }
+
     // MARK: - Reading the chapters' printed numbers
 
     /// The numbers of a line, e.g. "   output    1   1   0  -1" → [1, 1, 0, -1] (words are skipped).
@@ -313,6 +404,29 @@ import SynapseTestSupport
         guard let first = body.firstIndex(where: { $0.trimmingCharacters(in: .whitespaces).hasPrefix(label) }),
               first + rows <= body.count else { return [] }
         return body[first..<(first + rows)].flatMap { numbers(in: $0) }
+    }
+
+    /// The rows of an attention table printed by the Attention chapter: the `rows` lines below
+    /// the first "query \ key" header after the first line containing `marker` in `section`,
+    /// each as its numbers ("·", a masked entry, is skipped).
+    private static func attentionTable(_ lines: [String], section start: String, after marker: String,
+                                       rows: Int) -> [[Double]] {
+        let body = section(lines, from: start, to: "\u{0}")
+        guard let at = body.firstIndex(where: { $0.contains(marker) }),
+              let header = body[at...].firstIndex(where: { $0.hasPrefix("   query \\ key") }),
+              header + rows < body.count else { return [] }
+        return body[(header + 1)...(header + rows)].map { numbers(in: $0) }
+    }
+
+    /// The number after "largest difference:" on the first line that contains `marker`.
+    private static func largestDifference(_ lines: [String], after marker: String,
+                                          sourceLocation: SourceLocation = #_sourceLocation) throws -> Double {
+        let line = try #require(lines.first { $0.contains(marker) }, "no line contains \(marker)",
+                                sourceLocation: sourceLocation)
+        let tokens = line.split(separator: " ")
+        let after = try #require(tokens.firstIndex(of: "difference:"), "\(line)", sourceLocation: sourceLocation) + 1
+        return try #require(tokens.indices.contains(after) ? Double(tokens[after]) : nil, "\(line)",
+                            sourceLocation: sourceLocation)
     }
 
     /// The largest absolute elementwise difference (∞ when the lengths differ).

@@ -92,6 +92,19 @@ import SynapseNN
         #expect(try ConfigLoader.parse(yaml: "data: {dataset: mnist, path: /tmp/m}").data.path == "/tmp/m")
     }
 
+    @Test func vocabularySizeFollowsTheTokenizer() throws {
+        let text = "data: {dataset: text}\nmodel: {kind: lstm}\n"
+        #expect(try ConfigLoader.parse(yaml: text).data.vocabSize == 0)
+        #expect(try ConfigLoader.parse(yaml: text, overrides: ["data.tokenizer=bpe"]).data.vocabSize == 512)
+        #expect(try ConfigLoader.parse(yaml: text, overrides: ["data.tokenizer=bpe", "data.vocab_size=300"]).data.vocabSize == 300)
+        // Written before the key it depends on, and null.
+        #expect(try ConfigLoader.parse(yaml: "data: {vocab_size: 1000, dataset: text, tokenizer: bpe}\nmodel: {kind: lstm}").data.vocabSize == 1000)
+        #expect(try ConfigLoader.parse(yaml: "data: {dataset: text, tokenizer: bpe, vocab_size: ~}\nmodel: {kind: lstm}").data.vocabSize == 512)
+        // The resolved config of a byte-pair run loads back to the same config.
+        let bpe = try ConfigLoader.parse(yaml: text, overrides: ["data.tokenizer=bpe"])
+        #expect(try ConfigLoader.parse(yaml: bpe.resolvedYAML()) == bpe)
+    }
+
     @Test func nullDependentKeyFollowsItsKey() throws {
         // `key:` with no value is the default, also where the default depends on another key.
         #expect(try ConfigLoader.parse(yaml: "data: {dataset: cifar10, path: ~}").data.path == "data/cifar-10-batches-bin")

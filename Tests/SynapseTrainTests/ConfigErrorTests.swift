@@ -201,6 +201,11 @@ private func expectConfigError(_ yaml: String, overrides: [String] = [], kind: C
         ("model: {init_from: runs/a, init_skip: ['']}", "model.init_skip[0]", "not a layer or parameter name"),
         ("train: {freeze: [fc1, 'fc2.']}", "train.freeze[1]", "e.g. conv1 or fc2.weight"),
         ("train: {freeze: ['fc1 ']}", "train.freeze[0]", "not a layer or parameter name"),
+        ("data: {dataset: text, vocab_size: 512}", "data.vocab_size", "applies to tokenizer bpe only"),
+        ("data: {dataset: text, tokenizer: char, vocab_size: 300}", "data.vocab_size", "set tokenizer: bpe"),
+        ("data: {dataset: text, tokenizer: bpe, vocab_size: 256}", "data.vocab_size", "more than 256"),
+        ("data: {dataset: text, tokenizer: bpe, vocab_size: 0}", "data.vocab_size", "got 0; e.g. vocab_size: 512"),
+        ("data: {dataset: text, tokenizer: bpe, vocab_size: 100000}", "data.vocab_size", "at most 65536"),
         ("model: {kind: transformer}", "model.kind", "data.dataset: text"),
         ("model: {kind: transformer, width: 130, heads: 4}\ndata: {dataset: text}", "model.heads", "divide width 130"),
         ("model: {kind: transformer, layers: 0}\ndata: {dataset: text}", "model.layers", "at least 1 block"),
@@ -210,6 +215,13 @@ private func expectConfigError(_ yaml: String, overrides: [String] = [], kind: C
     ])
     func outOfRange(yaml: String, key: String, fragment: String) {
         expectConfigError(yaml, kind: .invalidValue, key: key, contains: [fragment])
+    }
+
+    @Test func vocabularySizeErrorsAlsoComeFromOverrides() {
+        expectConfigError("data: {dataset: text}\nmodel: {kind: lstm}", overrides: ["data.vocab_size=512"], kind: .invalidValue,
+                          key: "data.vocab_size", contains: ["tokenizer char", "remove vocab_size"])
+        expectConfigError("data: {dataset: text}\nmodel: {kind: lstm}", overrides: ["data.tokenizer=bpe", "data.vocab_size=200"],
+                          kind: .invalidValue, key: "data.vocab_size", contains: ["got 200"])
     }
 
     @Test func outOfRangeErrorPointsAtTheLine() {

@@ -87,7 +87,7 @@ import Testing
         let text = error?.description ?? ""
         #expect(text.contains("'train.epoch'"))
         #expect(text.contains("did you mean 'train.epochs'"))
-        #expect(text.contains("valid keys in 'train': epochs, max_steps, batch_size"))
+        #expect(text.contains("valid keys in 'train': epochs, max_steps, max_minutes, batch_size"))
     }
 
     @Test func wrongTypeInOverride() {

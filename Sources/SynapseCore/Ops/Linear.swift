@@ -28,16 +28,17 @@ public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
     return y
 }
 
-/// Backward of `linear`: dx += dy·W, dW += dyᵀ·x, db += Σₙ dy[n]. Accumulates (beta = 1).
+/// Backward of `linear`: dx += dy·W, dW += dyᵀ·x, db += Σₙ dy[n]. Accumulates (beta = 1),
+/// except into a fresh dx, which the GEMM writes directly (beta 0: no zero-fill first).
 /// Skips the input gradient when x does not need one (the first layer: saves a third of
 /// the backward FLOPs).
 func linearBackward(dy: Tensor, x: Tensor, weight: Tensor, bias: Tensor?) {
     let N = x.shape[0], inF = x.shape[1], outF = weight.shape[0]
-    x.accumulateGrad { dx in
-        // dx [N, in] += dy [N, out] · W [out, in]
+    x.storeOrAccumulateGrad { dx, fresh in
+        // dx [N, in] (+)= dy [N, out] · W [out, in]
         BLAS.gemm(transA: false, transB: false, m: N, n: inF, k: outF,
                   a: dy.pointer, lda: outF, b: weight.pointer, ldb: inF,
-                  beta: 1, c: dx.baseAddress!, ldc: inF)
+                  beta: fresh ? 0 : 1, c: dx.baseAddress!, ldc: inF)
     }
     weight.accumulateGrad { dW in
         // dW [out, in] += dyᵀ [out, N] · x [N, in]

@@ -11,10 +11,11 @@ import Yams
 extension Config {
     /// The default config for the choices made in `chosen`: every key takes its default, except
     /// the keys whose default depends on another key, which follow `chosen`'s value of that key
-    /// (`data.path` on `data.dataset`; `optimizer.lr`, `weight_decay` and `eps` on `optimizer.name`).
+    /// (`data.path` on `data.dataset`; `data.vocab_size` on `data.tokenizer`; `optimizer.lr`,
+    /// `weight_decay` and `eps` on `optimizer.name`).
     init(defaultsFollowing chosen: Config) {
         self.init()
-        data = DataConfig(dataset: chosen.data.dataset)
+        data = DataConfig(dataset: chosen.data.dataset, tokenizer: chosen.data.tokenizer)
         optimizer = OptimizerConfig(name: chosen.optimizer.name)
     }
 

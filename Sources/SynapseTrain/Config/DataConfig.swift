@@ -1,3 +1,5 @@
+import SynapseData
+
 /// Where the data comes from and how it is split: the `data:` section.
 public struct DataConfig: Codable, Equatable, Sendable {
     /// The datasets the trainer can read (both are IDX files: 28×28 grey images, 10 classes).
@@ -44,20 +46,33 @@ public struct DataConfig: Codable, Equatable, Sendable {
     public var validationFraction = 0.1
     /// text: characters per training window, the sequence length of the model (`context`). Default 64.
     public var context = 64
-    /// text: how text becomes token ids (`tokenizer`): `char`, one token per Unicode character. Default `char`.
+    /// text: how text becomes token ids (`tokenizer`): `char`, one token per Unicode character,
+    /// or `bpe`, byte-level byte pairs learned from the training text. Default `char`.
     public var tokenizer = Tokenizer.char
+    /// text with `tokenizer: bpe`: the vocabulary size, 256 byte values plus the merges learned
+    /// (`vocab_size`). Default 512 with `bpe`; 0 (unused: the vocabulary is the corpus's
+    /// characters) with `char`.
+    public var vocabSize: Int
 
     /// How text is cut into tokens.
     public enum Tokenizer: String, Codable, CaseIterable, Sendable {
         /// One token per Unicode scalar; the vocabulary is the corpus's characters.
         case char
+        /// Byte-level byte-pair encoding (`BytePairTokenizer`), `vocab_size` tokens.
+        case bpe
+
+        /// `vocab_size` when the config does not set it: 512 for `bpe`, 0 (unused) for `char`.
+        public var defaultVocabularySize: Int { self == .bpe ? 512 : 0 }
     }
 
-    /// The defaults for `dataset`: `path` is where that dataset's files lie by default
-    /// (`Dataset.defaultPath`); every other key takes the value documented on its property.
-    public init(dataset: Dataset = .fashionMNIST) {
+    /// The defaults for `dataset` and `tokenizer`: `path` is where that dataset's files lie by
+    /// default (`Dataset.defaultPath`), `vocab_size` follows the tokenizer; every other key
+    /// takes the value documented on its property.
+    public init(dataset: Dataset = .fashionMNIST, tokenizer: Tokenizer = .char) {
         self.dataset = dataset
         path = dataset.defaultPath
+        self.tokenizer = tokenizer
+        vocabSize = tokenizer.defaultVocabularySize
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
@@ -69,6 +84,7 @@ public struct DataConfig: Codable, Equatable, Sendable {
         case augment
         case validationFraction = "validation_fraction"
         case context, tokenizer
+        case vocabSize = "vocab_size"
     }
 
     /// Checks value ranges; `path` is where this section sits (`data`).
@@ -88,7 +104,17 @@ public struct DataConfig: Codable, Equatable, Sendable {
                     "must be 0 (off) or a number of pixels, got \(augment.cropPadding); e.g. crop_padding: 2")
         try require(validationFraction >= 0 && validationFraction < 1, path.appending("validation_fraction"),
                     "must be in [0, 1) (the share of the text held out at its end), got \(validationFraction); e.g. validation_fraction: 0.1")
-        try require(context >= 1, path.appending("context"), "must be at least 1 character, got \(context); e.g. context: 64")
+        try require(context >= 1, path.appending("context"), "must be at least 1 token, got \(context); e.g. context: 64")
+        switch tokenizer {
+        case .char:
+            try require(vocabSize == 0, path.appending("vocab_size"),
+                        "applies to tokenizer bpe only (a character tokenizer's vocabulary is the corpus's characters), "
+                        + "got \(vocabSize) with tokenizer char; remove vocab_size, or set tokenizer: bpe")
+        case .bpe:
+            try require(vocabSize > 256 && vocabSize <= BytePairTokenizer.maximumVocabularySize, path.appending("vocab_size"),
+                        "must be more than 256 (the 256 byte values plus at least one merge) and at most "
+                        + "\(BytePairTokenizer.maximumVocabularySize), got \(vocabSize); e.g. vocab_size: 512")
+        }
         if trainSubset > 0 {
             try require(validationSize < trainSubset, path.appending("validation_size"),
                         "\(validationSize) validation samples leave none of the \(trainSubset) in train_subset "

@@ -21,8 +21,9 @@ extension TrainingSession {
             try TrainedModel(loaded, overrides: overrides, comm: comm)
         }
         let result = try trained.evaluate(which)
-        return String(format: "%@ %@: loss %.4f  accuracy %.2f %%  (%d samples, step %d%@)",
-                      loaded.path as NSString, which.rawValue as NSString, result.loss, 100 * result.accuracy,
+        let bits = trained.source.bitsPerCharacter(result.loss, over: .evaluation(which)).map { String(format: " (%.4f bits/char)", $0) }
+        return String(format: "%@ %@: loss %.4f%@  accuracy %.2f %%  (%d samples, step %d%@)",
+                      loaded.path as NSString, which.rawValue as NSString, result.loss, (bits ?? "") as NSString, 100 * result.accuracy,
                       result.samples, loaded.state.step,
                       (trained.replica.ema == nil ? "" : ", moving average of the weights") as NSString)
     }

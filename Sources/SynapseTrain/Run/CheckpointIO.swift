@@ -39,8 +39,9 @@ final class CheckpointIO {
     private let ema: ExponentialMovingAverage?
     private let store: CheckpointStore
     /// A text run's tokenizer: saved as tokenizer.json, and on resume the checkpoint's must
-    /// be this one (the corpus must not have changed its characters, or every id would shift).
-    var tokenizer: CharacterTokenizer?
+    /// be this one (the corpus must not have changed its characters or merges, or ids would
+    /// mean other text).
+    var tokenizer: TextTokenizer?
 
     /// Saves and restores `replica`'s state in the checkpoints of `runDirectory`.
     convenience init(replica: Replica, runDirectory: URL) {
@@ -222,18 +223,41 @@ final class CheckpointIO {
     }
 
     /// Throws unless `tokenizer` (built from the corpus now) is the one `loaded` was trained
-    /// with: a character it lacks, or one fewer (every id would shift), is a user error.
-    static func requireSameTokenizer(_ tokenizer: CharacterTokenizer, as loaded: LoadedCheckpoint) throws {
+    /// with: another kind, a character it lacks, one fewer (every id would shift), or other
+    /// byte-pair merges is a user error.
+    static func requireSameTokenizer(_ tokenizer: TextTokenizer, as loaded: LoadedCheckpoint) throws {
         guard let json = loaded.files["tokenizer.json"],
-              let saved = try? JSONDecoder().decode(CharacterTokenizer.self, from: json) else {
+              let saved = try? JSONDecoder().decode(TextTokenizer.self, from: json) else {
             throw UserError("checkpoint \(loaded.path) has no readable tokenizer.json, so it is not a text model's checkpoint; "
                             + "resume it with the config it was trained with")
         }
-        try saved.requireCovers(tokenizer, source: "the corpus (data.path)")
-        guard saved == tokenizer else {
-            throw UserError("the corpus (data.path) lacks \(saved.count - tokenizer.count) of the \(saved.count) characters "
-                            + "of checkpoint \(loaded.path)'s vocabulary, so every token id would shift; resume with the corpus "
-                            + "the run was trained on")
+        switch (saved, tokenizer) {
+        case (.characters(let saved), .characters(let tokenizer)):
+            try saved.requireCovers(tokenizer, source: "the corpus (data.path)")
+            guard saved == tokenizer else {
+                throw UserError("the corpus (data.path) lacks \(saved.count - tokenizer.count) of the \(saved.count) characters "
+                                + "of checkpoint \(loaded.path)'s vocabulary, so every token id would shift; resume with the corpus "
+                                + "the run was trained on")
+            }
+        case (.bytePairs(let saved), .bytePairs(let tokenizer)):
+            guard saved == tokenizer else {
+                let k = zip(saved.merges, tokenizer.merges).enumerated().first { $0.element.0 != $0.element.1 }?.offset
+                    ?? min(saved.merges.count, tokenizer.merges.count)
+                throw UserError("the byte-pair merges learned now (\(tokenizer.count) tokens) differ from those of checkpoint "
+                                + "\(loaded.path) (\(saved.count) tokens) from merge \(k) on, so token ids would mean other text: "
+                                + "the corpus (data.path), data.validation_fraction or data.vocab_size changed; resume with "
+                                + "those the run was trained with")
+            }
+        default:
+            func name(_ t: TextTokenizer) -> String {
+                switch t {
+                case .characters: return DataConfig.Tokenizer.char.rawValue
+                case .bytePairs: return DataConfig.Tokenizer.bpe.rawValue
+                }
+            }
+            throw UserError("checkpoint \(loaded.path) was trained with data.tokenizer \(name(saved)) (\(saved.summary)), "
+                            + "but the config asks for \(name(tokenizer)); resume with data.tokenizer: \(name(saved)), "
+                            + "or start a new run")
         }
     }
 

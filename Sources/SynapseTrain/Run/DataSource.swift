@@ -7,14 +7,28 @@ public enum EvaluationSplit: String, Sendable {
     case train, validation = "val", test
 }
 
-extension DataSource {
-    public var predictsCharacters: Bool { false }
+/// The predictions a bits-per-character figure is about.
+public enum PredictionSpan: Sendable, Equatable {
+    /// The global batches of these training steps (0-based: step s trains on global batch s).
+    case trainingSteps(Range<Int>)
+    /// A whole evaluation split, every prediction `forEachEvalBatch` scores, on all ranks.
+    case evaluation(EvaluationSplit)
+}
 
-    /// `nats` per prediction in bits per character, for a character model; nil otherwise.
-    public func bitsPerCharacter(_ nats: Double) -> Double? { predictsCharacters ? nats / log(2) : nil }
+extension DataSource {
+    public var predictsText: Bool { false }
+
+    public func charactersPerPrediction(_ span: PredictionSpan) -> Double? { nil }
+
+    /// `nats` per prediction over `span` in bits per character: the span's total nats divided
+    /// by the characters its predicted tokens complete, over ln 2 (`nats / ln 2` for a
+    /// character tokenizer); nil when the source does not predict text.
+    public func bitsPerCharacter(_ nats: Double, over span: PredictionSpan) -> Double? {
+        charactersPerPrediction(span).map { nats / $0 / log(2) }
+    }
 
     /// What one prediction is, for throughput figures.
-    public var unit: String { predictsCharacters ? "tokens" : "samples" }
+    public var unit: String { predictsText ? "tokens" : "samples" }
 }
 
 /// One batch as the model and the loss see it, whatever the data: the model's input and
@@ -55,9 +69,12 @@ public protocol DataSource: AnyObject {
     var predictionsPerStep: Int { get }
     /// What the run trains on, for the plan line ("55000 samples (val 5000, test 10000)").
     var description: String { get }
-    /// Whether each prediction is the next character of a text: the loss is then reported in
-    /// bits per character too, and throughput in tokens/s.
-    var predictsCharacters: Bool { get }
+    /// Whether each prediction is the next token of a text: the loss is then reported in
+    /// bits per character too (`charactersPerPrediction`), and throughput in tokens/s.
+    var predictsText: Bool { get }
+    /// The mean number of characters a prediction of `span` completes, for a text (exactly 1
+    /// for a character tokenizer; see `TokenCharacterCounts`); nil for other data.
+    func charactersPerPrediction(_ span: PredictionSpan) -> Double?
     /// Samples (or windows) in `split`, over all ranks.
     func count(of split: EvaluationSplit) -> Int
     /// This rank's share of global batch `index` of `epoch`. Its buffers may be reused by the

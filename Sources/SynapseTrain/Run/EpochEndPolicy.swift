@@ -32,7 +32,7 @@ final class EpochEndPolicy {
         let val = try replica.evaluate(.validation, on: data)
         var row = MetricsRow(step: state.step, epoch: state.epoch, split: "val", loss: val.loss, accuracy: val.accuracy,
                              lr: Double(replica.optimizer.learningRate), samplesPerSec: nil, elapsedSec: state.elapsedBefore + elapsed())
-        row.bitsPerChar = data.bitsPerCharacter(val.loss)
+        row.bitsPerChar = data.bitsPerCharacter(val.loss, over: .evaluation(.validation))
         try metrics?.append(row)
         console.print("epoch \(state.epoch): val loss \(String(format: "%.4f", val.loss))"
                       + (row.bitsPerChar.map { String(format: " (%.3f bits/char)", $0) } ?? "")
@@ -54,7 +54,7 @@ final class EpochEndPolicy {
         let val = try replica.evaluate(.validation, on: data)
         var row = MetricsRow(step: state.step, epoch: state.epoch + 1, split: "val", loss: val.loss, accuracy: val.accuracy,
                              lr: Double(replica.optimizer.learningRate), samplesPerSec: nil, elapsedSec: state.elapsedBefore + elapsed())
-        row.bitsPerChar = data.bitsPerCharacter(val.loss)
+        row.bitsPerChar = data.bitsPerCharacter(val.loss, over: .evaluation(.validation))
         try metrics?.append(row)
         if state.recordValidation(val, epoch: state.epoch + 1, config: earlyStopping) { rememberBest() }
     }

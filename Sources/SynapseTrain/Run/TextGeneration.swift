@@ -12,7 +12,7 @@ import SynapseData
 public final class TextGenerator {
     /// Sampling settings.
     public struct Settings: Sendable {
-        /// Characters to generate after the prompt.
+        /// Tokens to generate after the prompt: characters with a character tokenizer.
         public var length = 300
         /// Divides the logits before the softmax: < 1 is more conservative, > 1 more varied; 0 always
         /// takes the most probable character.
@@ -26,7 +26,7 @@ public final class TextGenerator {
     }
 
     /// The vocabulary the model was trained with (from the checkpoint).
-    public let tokenizer: CharacterTokenizer
+    public let tokenizer: TextTokenizer
     private let decoder: any IncrementalDecoder
     private let replica: Replica
 
@@ -43,7 +43,7 @@ public final class TextGenerator {
             throw UserError("checkpoint \(loaded.path) holds a \(config.model.kind.rawValue) trained on \(config.data.dataset.rawValue), "
                             + "not a text model: generate samples text from a model trained with data.dataset: text")
         }
-        tokenizer = try JSONDecoder().decode(CharacterTokenizer.self, from: json)
+        tokenizer = try JSONDecoder().decode(TextTokenizer.self, from: json)
         replica = try Replica(config: config, inputShape: [], classCount: tokenizer.count, comm: LocalCommunicator())
         try loaded.safeTensors("model.safetensors").readModel(into: replica.arena, buffers: replica.buffers)
         if let ema = replica.ema {
@@ -62,25 +62,29 @@ public final class TextGenerator {
         replica.model.eval()
     }
 
-    /// Generates `settings.length` characters after `prompt`, calling `emit` with each as soon
-    /// as it is drawn, and returns them. An empty prompt starts from a newline (or the
-    /// vocabulary's first character when the text has none).
-    /// - Throws: `DataError.unknownCharacter` for a prompt character outside the vocabulary.
+    /// Generates `settings.length` tokens after `prompt`, calling `emit` with the text of each
+    /// as soon as it is drawn (a byte-pair token's bytes that end inside a character wait
+    /// for the token that completes it), and returns the text. An empty prompt starts from a
+    /// newline (or a character vocabulary's first character when the text has none).
+    /// - Throws: `DataError.unknownCharacter` for a prompt character outside a character vocabulary.
     @discardableResult
     public func generate(prompt: String, settings: Settings, emit: (String) -> Void = { _ in }) throws -> String {
-        var ids = try tokenizer.encode(prompt.isEmpty ? (tokenizer.id(of: "\n") != nil ? "\n" : String(tokenizer.vocabulary[0])) : prompt)
+        var ids = try tokenizer.encode(prompt.isEmpty ? tokenizer.defaultPrompt : prompt)
         var rng = RandomGenerator(seed: settings.seed, stream: RandomGenerator.Stream.sampling)
         var out = ""
+        var text = UTF8StreamDecoder()   // a byte-pair token may end inside a character
         try noGrad {
             for _ in 0..<settings.length {
                 let logits = decoder.feed(ids)   // [V]: what follows the last id fed
                 let next = Self.sample(logits, temperature: settings.temperature, topK: settings.topK, rng: &rng)
-                let character = try tokenizer.decode([next])
-                emit(character)
-                out += character
+                let piece = text.append(try tokenizer.bytes(of: next))
+                emit(piece)
+                out += piece
                 ids = [next]
             }
         }
+        let rest = text.finish()
+        if !rest.isEmpty { emit(rest); out += rest }
         return out
     }
 

@@ -65,7 +65,7 @@ public final class Trainer {
         var (state, best) = try startingPoint(resume, io: io)
         let metrics: MetricsWriter? = try console.isRoot
             ? MetricsWriter(runDirectory: runDirectory, keepUpToStep: resume == nil ? nil : state.step,
-                            characterModel: source.predictsCharacters) : nil
+                            characterModel: source.predictsText) : nil
         let epochEnd = EpochEndPolicy(replica: replica, data: source, console: console, metrics: metrics)
         epochEnd.best = best
         let log = TrainingLog(sync: sync, console: console, metrics: metrics, config: config.train, totalSteps: totalSteps,

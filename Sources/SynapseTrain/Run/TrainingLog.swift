@@ -18,6 +18,9 @@ final class TrainingLog {
     /// Predictions (samples, or tokens) in one global batch: the unit of the steps/s estimate.
     private let predictionsPerStep: Double
     private var interval = IntervalMeter()
+    /// The first step (0-based) of the interval: its bits per character are over the windows
+    /// of steps `intervalFirstStep..<step`.
+    private var intervalFirstStep: Int
     private let source: any DataSource
 
     /// - Parameters:
@@ -32,8 +35,10 @@ final class TrainingLog {
         self.timeBudget = config.maxMinutes > 0 ? config.maxMinutes * 60 : nil
         self.totalSteps = totalSteps
         self.predictionsPerStep = Double(source.predictionsPerStep)
+        // A resumed open interval holds `samples / predictionsPerStep` steps (every rank knows it).
+        intervalFirstStep = resumed.map { $0.step - Int((($0.openInterval?[2] ?? 0) / Double(source.predictionsPerStep)).rounded()) } ?? 0
         progress = ProgressReporter(console: console, totalSteps: totalSteps, stepsPerEpoch: source.stepsPerEpoch,
-                                    plainEvery: config.logEvery, unit: source.unit, reportsBitsPerCharacter: source.predictsCharacters)
+                                    plainEvery: config.logEvery, unit: source.unit)
         if let open = resumed?.openInterval, sync.comm.isRoot {
             // The checkpoint's sums are global already, so only rank 0 carries them into the
             // next all-reduce.
@@ -56,16 +61,19 @@ final class TrainingLog {
                                  loss: sums[0] / max(sums[2], 1), accuracy: sums[1] / max(sums[2], 1),
                                  lr: Double(result.learningRate), samplesPerSec: interval.rate(globalSamples: sums[2], now: now),
                                  elapsedSec: state.elapsedBefore + now)
-            row.bitsPerChar = source.bitsPerCharacter(row.loss)
+            row.bitsPerChar = source.bitsPerCharacter(row.loss, over: .trainingSteps(intervalFirstStep..<state.step))
             try metrics?.append(row)
+            intervalFirstStep = state.step
             state.trainSamples += sums[2]
             state.trainSeconds += interval.seconds(now: now)
             interval.reset(now: now)
         }
         // Whole-run rates: trainSeconds and trainSamples both carry over a resume.
         let rate = state.trainSeconds > 0 ? state.trainSamples / state.trainSeconds : 0
-        progress.update(step: state.step, epoch: state.epoch + 1, loss: Double(result.loss), samplesPerSec: rate,
-                        stepsPerSec: rate / predictionsPerStep, now: now,
+        // This rank's loss, over the characters of the step's global batch: exact on one rank.
+        progress.update(step: state.step, epoch: state.epoch + 1, loss: Double(result.loss),
+                        bitsPerCharacter: source.bitsPerCharacter(Double(result.loss), over: .trainingSteps(state.step - 1..<state.step)),
+                        samplesPerSec: rate, stepsPerSec: rate / predictionsPerStep, now: now,
                         budgetLeft: timeBudget.map { $0 - trainingSeconds(state, now: now) })
     }
 

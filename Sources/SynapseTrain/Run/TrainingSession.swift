@@ -140,10 +140,10 @@ public final class TrainingSession {
         func pad(_ s: String, _ n: Int) -> String { s + String(repeating: " ", count: max(0, n - s.count)) }
         let source = trainer.source
         var lines = ["", "── summary: \(config.name) ── \(status)",
-                     pad("", 19) + pad("loss", 9) + (source.predictsCharacters ? pad("bits/char", 11) : "") + "accuracy"]
+                     pad("", 19) + pad("loss", 9) + (source.predictsText ? pad("bits/char", 11) : "") + "accuracy"]
         let results = [s.bestVal, s.finalVal, s.test]
         for ((name, l, a), r) in zip(rows, results) {
-            let bits = source.predictsCharacters ? pad(r.flatMap { source.bitsPerCharacter($0.loss) }.map { String(format: "%.4f", $0) } ?? "—", 11) : ""
+            let bits = source.predictsText ? pad(r.flatMap { source.bitsPerCharacter($0.loss, over: .evaluation(.validation)) }.map { String(format: "%.4f", $0) } ?? "—", 11) : ""
             lines.append(pad(name, 19) + pad(l, 9) + bits + a)
         }
         lines.append("time               \(formatDuration(s.seconds)) on \(comm.size) rank(s), \(Int(s.samplesPerSec)) \(source.unit)/s")
