@@ -26,33 +26,45 @@ import SynapseTrain
                            "--set", "train.log_every=50", "--set", "train.schedule.warmup_steps=20",
                            "--set", "train.eval_batch_size=64"]
 
+    /// Trains `config` on `corpus` into `run` (with `overrides`): the validation bits/char of
+    /// the last row must fall below 1.5 (the corpus's unigram entropy is about 4). Then
+    /// `generate` 200 characters after "the " three times: the same seed gives the same text,
+    /// another seed another, and most generated words are words of the corpus.
+    static func expectLearnsAndGenerates(config: String, corpus: String, run: String, overrides: [String],
+                                         sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let trained = try SynapseCLI.run(["train", config, "--run-dir", run, "--set", "data.path=\(corpus)"] + overrides,
+                                         timeout: 300)
+        try #require(trained.status == 0, "\(trained.report)", sourceLocation: sourceLocation)
+        #expect(trained.stdout.contains("bits/char") && trained.stdout.contains("tokens/s"), "\(trained.stdout)",
+                sourceLocation: sourceLocation)
+        let rows = try String(contentsOfFile: run + "/metrics.jsonl", encoding: .utf8).split(separator: "\n")
+        let last = try #require(rows.last.flatMap { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] },
+                                sourceLocation: sourceLocation)
+        #expect(last["split"] as? String == "val", sourceLocation: sourceLocation)
+        let bits = try #require(last["bits_per_char"] as? Double, "\(last)", sourceLocation: sourceLocation)
+        #expect(bits < 1.5, "validation bits/char after 300 steps: \(bits) (the text's unigram entropy is about 4)",
+                sourceLocation: sourceLocation)
+
+        let first = try SynapseCLI.run(["generate", run, "--prompt", "the ", "--length", "200", "--seed", "7"])
+        let again = try SynapseCLI.run(["generate", run, "--prompt", "the ", "--length", "200", "--seed", "7"])
+        let other = try SynapseCLI.run(["generate", run, "--prompt", "the ", "--length", "200", "--seed", "8"])
+        try #require(first.status == 0, "\(first.report)", sourceLocation: sourceLocation)
+        #expect(first.stdout == again.stdout && first.stdout != other.stdout, sourceLocation: sourceLocation)
+        #expect(first.stdout.hasPrefix("the ") && first.stdout.count == 4 + 200 + 1, "\(first.stdout)", sourceLocation: sourceLocation)
+        let known = Set(Self.corpus().split(whereSeparator: { !$0.isLetter }).map(String.init))
+        let words = first.stdout.split(whereSeparator: { !$0.isLetter }).map(String.init)
+        let real = words.filter(known.contains).count
+        #expect(Double(real) >= 0.7 * Double(words.count), "\(real) of \(words.count) words are real: \(first.stdout)",
+                sourceLocation: sourceLocation)
+    }
+
     @Test func aCharacterLSTMLearnsAndGenerates() throws {
         let dir = try TestDirectory("text-lstm")
         let corpus = try dir.write(Self.corpus(), to: "corpus.txt")
         let run = dir.file("run")
         let config = ProcessRunner.packageRoot.appendingPathComponent("configs/text-lstm.yaml").path
-        let trained = try SynapseCLI.run(["train", config, "--run-dir", run, "--set", "data.path=\(corpus)"] + Self.shortRun,
-                                         timeout: 300)
-        try #require(trained.status == 0, "\(trained.report)")
-        #expect(trained.stdout.contains("bits/char") && trained.stdout.contains("tokens/s"), "\(trained.stdout)")
-        let rows = try String(contentsOfFile: run + "/metrics.jsonl", encoding: .utf8).split(separator: "\n")
-        let last = try #require(rows.last.flatMap { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] })
-        #expect(last["split"] as? String == "val")
-        let bits = try #require(last["bits_per_char"] as? Double, "\(last)")
-        #expect(bits < 1.5, "validation bits/char after 300 steps: \(bits) (the text's unigram entropy is about 4)")
+        try Self.expectLearnsAndGenerates(config: config, corpus: corpus, run: run, overrides: Self.shortRun)
         #expect(FileManager.default.fileExists(atPath: run + "/checkpoints/latest/tokenizer.json"))
-
-        let first = try SynapseCLI.run(["generate", run, "--prompt", "the ", "--length", "200", "--seed", "7"])
-        let again = try SynapseCLI.run(["generate", run, "--prompt", "the ", "--length", "200", "--seed", "7"])
-        let other = try SynapseCLI.run(["generate", run, "--prompt", "the ", "--length", "200", "--seed", "8"])
-        try #require(first.status == 0, "\(first.report)")
-        #expect(first.stdout == again.stdout && first.stdout != other.stdout)
-        #expect(first.stdout.hasPrefix("the ") && first.stdout.count == 4 + 200 + 1, "\(first.stdout)")
-        // Mostly real words: most generated words are words of the corpus.
-        let known = Set(Self.corpus().split(whereSeparator: { !$0.isLetter }).map(String.init))
-        let words = first.stdout.split(whereSeparator: { !$0.isLetter }).map(String.init)
-        let real = words.filter(known.contains).count
-        #expect(Double(real) >= 0.7 * Double(words.count), "\(real) of \(words.count) words are real: \(first.stdout)")
 
         let bad = try SynapseCLI.run(["generate", run, "--prompt", "Zebra"])
         #expect(bad.status == 2 && bad.stderr.contains("--prompt") && bad.stderr.contains("'Z'"), "\(bad.report)")

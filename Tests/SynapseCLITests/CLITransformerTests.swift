@@ -18,26 +18,7 @@ import SynapseTrain
         let corpus = try dir.write(CLITextTests.corpus(), to: "corpus.txt")
         let run = dir.file("run")
         let config = ProcessRunner.packageRoot.appendingPathComponent("configs/text-transformer.yaml").path
-        let trained = try SynapseCLI.run(["train", config, "--run-dir", run, "--set", "data.path=\(corpus)"] + Self.shortRun,
-                                         timeout: 300)
-        try #require(trained.status == 0, "\(trained.report)")
-        #expect(trained.stdout.contains("bits/char") && trained.stdout.contains("tokens/s"), "\(trained.stdout)")
-        let rows = try String(contentsOfFile: run + "/metrics.jsonl", encoding: .utf8).split(separator: "\n")
-        let last = try #require(rows.last.flatMap { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] })
-        #expect(last["split"] as? String == "val")
-        let bits = try #require(last["bits_per_char"] as? Double, "\(last)")
-        #expect(bits < 1.5, "validation bits/char after 300 steps: \(bits) (the text's unigram entropy is about 4)")
-
-        let first = try SynapseCLI.run(["generate", run, "--prompt", "the ", "--length", "200", "--seed", "7"])
-        let again = try SynapseCLI.run(["generate", run, "--prompt", "the ", "--length", "200", "--seed", "7"])
-        let other = try SynapseCLI.run(["generate", run, "--prompt", "the ", "--length", "200", "--seed", "8"])
-        try #require(first.status == 0, "\(first.report)")
-        #expect(first.stdout == again.stdout && first.stdout != other.stdout)
-        #expect(first.stdout.hasPrefix("the ") && first.stdout.count == 4 + 200 + 1, "\(first.stdout)")
-        let known = Set(CLITextTests.corpus().split(whereSeparator: { !$0.isLetter }).map(String.init))
-        let words = first.stdout.split(whereSeparator: { !$0.isLetter }).map(String.init)
-        let real = words.filter(known.contains).count
-        #expect(Double(real) >= 0.7 * Double(words.count), "\(real) of \(words.count) words are real: \(first.stdout)")
+        try CLITextTests.expectLearnsAndGenerates(config: config, corpus: corpus, run: run, overrides: Self.shortRun)
 
         // A prompt longer than the context: its last 32 characters are read.
         let long = try SynapseCLI.run(["generate", run, "--prompt", String(repeating: "the cat sees a dog. ", count: 5),
