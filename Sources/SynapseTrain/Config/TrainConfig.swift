@@ -23,6 +23,9 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     /// do), so the rate reaches its minimum as time runs out. `epochs`/`max_steps` still cap
     /// the run. Where the rate depends on the clock, two runs of the same config differ.
     public var maxMinutes: Double = 0
+
+    /// `maxMinutes` in seconds, or nil when there is no time budget.
+    public var timeBudgetSeconds: Double? { maxMinutes > 0 ? maxMinutes * 60 : nil }
     /// The GLOBAL batch: samples per optimizer step summed over all ranks (`batch_size`). Default 64.
     /// Each rank takes `batchSize / worldSize`; the trainer stops early if that does not divide.
     public var batchSize = 64

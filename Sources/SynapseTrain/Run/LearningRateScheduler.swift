@@ -20,7 +20,7 @@ public final class LearningRateScheduler {
         self.config = config.train.schedule
         self.schedule = config.train.schedule.schedule(baseLearningRate: config.optimizer.lr)
         self.totalSteps = totalSteps
-        self.timeBudget = config.train.maxMinutes > 0 ? config.train.maxMinutes * 60 : nil
+        self.timeBudget = config.train.timeBudgetSeconds
     }
 
     /// Whether `trainingSeconds` (rank 0's, agreed by all) have used up the time budget.

@@ -32,7 +32,7 @@ final class TrainingLog {
         self.source = source
         self.metrics = metrics
         self.logEvery = config.logEvery
-        self.timeBudget = config.maxMinutes > 0 ? config.maxMinutes * 60 : nil
+        self.timeBudget = config.timeBudgetSeconds
         self.totalSteps = totalSteps
         self.predictionsPerStep = Double(source.predictionsPerStep)
         // A resumed open interval holds `samples / predictionsPerStep` steps (every rank knows it).
