@@ -2,7 +2,7 @@
 // Synapse: neural networks from the perceptron to the Transformer, trained data-parallel
 // under MPI on an OpenBLAS kernel core. Dependencies point down only:
 //   synapse (CLI) → SynapseTrain → SynapseComm/SynapseMPI, SynapseData, SynapseOptim, SynapseNN
-//   → SynapseCore → CBLAS, CRecurrentKernels, CTransformerKernels.   Only SynapseMPI imports CMPI.
+//   → SynapseCore → CBLAS, CKernels.   Only SynapseMPI imports CMPI.
 import PackageDescription
 
 let package = Package(
@@ -29,11 +29,10 @@ let package = Package(
                        providers: [.apt(["zlib1g-dev"])]),
 
         // MARK: - C kernels (compiled per instruction set, picked at run time; no stable API)
-        .target(name: "CRecurrentKernels"),   // the LSTM/GRU gate math of one step
-        .target(name: "CTransformerKernels"),   // attention's row softmax, the tanh GELU
+        .target(name: "CKernels"),   // LSTM/GRU gate math, attention's row softmax, GELU, layer norm
 
         // MARK: - Library layers
-        .target(name: "SynapseCore", dependencies: ["CBLAS", "CRecurrentKernels", "CTransformerKernels"]),
+        .target(name: "SynapseCore", dependencies: ["CBLAS", "CKernels"]),
         .target(name: "SynapseNN", dependencies: ["SynapseCore"]),
         .target(name: "SynapseOptim", dependencies: ["SynapseCore"]),
         .target(name: "SynapseData", dependencies: ["SynapseCore", "CZlib"]),

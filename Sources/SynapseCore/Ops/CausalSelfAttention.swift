@@ -3,7 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import CTransformerKernels
+import CKernels
 
 /// Causal multi-head self-attention over a fused query/key/value projection, the core of a
 /// GPT block (Vaswani et al., "Attention Is All You Need", arXiv:1706.03762, section 3.2;
@@ -24,7 +24,7 @@ import CTransformerKernels
 /// and v in place (row stride 3C), write y in place (row stride C), and compute only the
 /// blocks of rows × keys on or below the diagonal: masked entries are skipped, never filled
 /// with -∞ and pushed through exp. Only P [B, H, T, T] is saved for backward. The row
-/// softmax and its backward are C kernels (CTransformerKernels, sixteen lanes with AVX-512).
+/// softmax and its backward are C kernels (CKernels, sixteen lanes with AVX-512).
 ///
 /// `causalSelfAttentionReference` is the same computation in plain loops (the test oracle);
 /// `causalSelfAttention(_:heads:cache:)` runs it incrementally for generation.

@@ -1,4 +1,4 @@
-import CTransformerKernels
+import CKernels
 
 /// Gaussian error linear unit, tanh approximation (GPT-2's; PyTorch's
 /// `F.gelu(x, approximate='tanh')`):
@@ -10,7 +10,7 @@ import CTransformerKernels
 /// trained with it. Reference: Hendrycks & Gimpel, arXiv:1606.08415, section 2.
 ///
 /// Written out as two loops (like `relu`) instead of going through `pointwise`, and in C
-/// (CTransformerKernels: sixteen lanes with AVX-512, the tanh formula of GateActivations.swift,
+/// (CKernels: sixteen lanes with AVX-512, the tanh formula of GateActivations.swift,
 /// a few ulp from libm): a GPT's MLP applies it to [B, T, 4C] activations in every block. On
 /// [12, 64, 512] forward + backward took 1.0 ms against 3.8 ms for the same loops on Swift's
 /// SIMD8 and 2.3 ms for PyTorch's (one thread, 2026-12-01). The derivative is computed from x,

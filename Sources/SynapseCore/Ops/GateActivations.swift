@@ -1,6 +1,6 @@
 /// Sigmoid and tanh for the recurrent cells' inner loops, eight lanes at a time: the tanh RNN's
 /// step, and the Swift statement of the formulas that the LSTM and GRU step kernels
-/// (CRecurrentKernels, StepKernels.inc) evaluate sixteen lanes at a time.
+/// (CKernels, RecurrentKernels.inc) evaluate sixteen lanes at a time.
 ///
 /// Why not `expf`/`tanhf` in a scalar loop: an LSTM evaluates five of these per hidden unit
 /// per step (three sigmoids, two tanh), and a libm call per element (or the branchy scalar

@@ -3,7 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import CRecurrentKernels
+import CKernels
 
 /// One LSTM layer over a whole batch-first sequence (PyTorch `torch.nn.LSTM`, one layer,
 /// batch_first=True). At each step t, with gates stacked in PyTorch's order i, f, g, o:

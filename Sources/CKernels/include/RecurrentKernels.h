@@ -1,7 +1,5 @@
-// The pointwise gate math of one LSTM or GRU step for one sequence, in C: Swift compiles for
-// baseline x86-64 (SSE, four floats per instruction, no FMA) and has no per-function target
-// attribute, while this one source is compiled three times — for AVX-512, for AVX2 + FMA and
-// for the baseline — and the widest the CPU runs is picked once, at the first call.
+// The pointwise gate math of one LSTM or GRU step for one sequence, in C (Kernels.c says why
+// and how it is compiled for AVX-512, AVX2 + FMA and the baseline).
 // No stable API: only what SynapseCore's `lstm` and `gru` call; their doc comments give the
 // formulas, and the Swift reference cells (`lstmCellReference`, `gruCellReference`) are the
 // oracle the tests compare these kernels with.
@@ -34,6 +32,6 @@ void synapse_gru_step_backward(const float *a, const float *hn, const float *h_p
                                float *carry, float *dgx, float *dgh, long H);
 
 // Which compilation the kernels run: "avx512", "avx2" or "baseline".
-const char *synapse_recurrent_kernels_isa(void);
+const char *synapse_kernels_isa(void);
 
 #endif
