@@ -145,7 +145,7 @@ struct BadInput: Sendable, CustomTestStringConvertible {
                "model:\n  hidden: " + String(repeating: "[", count: 5000) + String(repeating: "]", count: 5000) + "\n"),
         config("sections 3000 deep", "nests more than 64",
                (0..<3000).map { String(repeating: " ", count: $0) + "k\($0):" }.joined(separator: "\n") + " 1\n"),
-        config("sequences 3000 deep", "nests more than 64", "model:\n  hidden: " + String(repeating: "- ", count: 3000) + "1\n"),
+        config("sequences 3000 deep", "nests more than 64", "model:\n  hidden:\n    " + String(repeating: "- ", count: 3000) + "1\n"),
     ]
 
     static let overrideCases: [BadInput] = [
