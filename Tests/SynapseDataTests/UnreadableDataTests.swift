@@ -27,7 +27,7 @@ import Testing
         #expect(error.description.contains("more than the 8 its dimensions [8] declare; reading stopped there"), "\(error)")
         // It stopped within the first output chunk (256 KiB), not after 100 MB.
         guard case .inconsistentDataset(_, let reason) = error else { Issue.record("\(error)"); return }
-        let held = Int(reason.split(separator: " ")[2]) ?? Int.max
+        let held = Int(reason.split(separator: " ")[3]) ?? Int.max
         #expect(held <= 1 << 18, "\(reason)")
     }
 

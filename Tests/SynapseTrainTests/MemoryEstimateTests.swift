@@ -35,7 +35,7 @@ import SynapseTestSupport
     }
 
     @Test func ranksShareTheBatchAndAdamKeepsTwoMoments() throws {
-        let config = try ConfigLoader.parse(yaml: Self.smallMLP, overrides: ["optimizer.name=adam", "train.eval_batch_size=8"])
+        let config = try ConfigLoader.parse(yaml: Self.smallMLP, overrides: ["optimizer={name: adam, lr: 0.001}", "train.eval_batch_size=8"])
         let e = try MemoryEstimate(config: config, inputShape: [1, 2, 2], classCount: 3, ranks: 2, dataBytes: 0)
         #expect(e.optimizerBytes == 2 * 140)
         // 4 samples per rank × 21 × 2 = 168 (training) vs ⌈8 / 2⌉ × 21 = 84 (evaluation).
@@ -65,7 +65,7 @@ import SynapseTestSupport
         let e = try MemoryEstimate(config: config, inputShape: shape, classCount: classes, ranks: 2, dataBytes: data)
         let available = try #require(MachineMemory.available())
         try e.requireFits(available: available, ranksHere: 2, config: config)
-        #expect(e.totalBytes < 2 << 30, "\(name): \(e.summary)")   // far below: the estimate is not absurd
+        #expect(e.totalBytes < 4 << 30, "\(name): \(e.summary)")   // far below: the estimate is not absurd
     }
 
     @Test func aHugeModelIsRefusedWithWhatItNeedsAndWhatThereIs() throws {
@@ -87,7 +87,7 @@ import SynapseTestSupport
 
     @Test func countsThatOverflowAreAnErrorNotATrap() throws {
         for overrides in [["model.hidden=[\(Int.max / 2)]"], ["model.hidden=[\(Int.max)]"],
-                          ["model.kind=transformer", "model.width=\(Int.max / 3)", "data.dataset=text"]] {
+                          ["model.kind=transformer", "model.width=\(Int.max / 3)", "model.heads=1", "data.dataset=text"]] {
             let config = try ConfigLoader.parse(yaml: Self.smallMLP, overrides: overrides)
             let shape = config.data.dataset == .text ? [Int]() : [1, 28, 28]
             let error = try #require(throws: UserError.self, "\(overrides)") {

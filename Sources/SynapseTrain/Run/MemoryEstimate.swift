@@ -63,10 +63,20 @@ public struct MemoryEstimate: Sendable, Equatable {
     /// - Throws: `UserError` when a count overflows (exit status 2), naming the key to change.
     public init(config: Config, inputShape: [Int], classCount: Int, ranks: Int, dataBytes: Int) throws {
         do {
-            try self.init(checking: config, inputShape: inputShape, classCount: classCount, ranks: ranks, dataBytes: dataBytes)
+            self = try Self.computed(config: config, inputShape: inputShape, classCount: classCount, ranks: ranks, dataBytes: dataBytes)
         } catch let overflow as Overflow {
             throw overflow.userError
         }
+    }
+
+    private init(parameters: Int, parameterBytes: Int, gradientBytes: Int, optimizerBytes: Int,
+                 activationBytes: Int, dataBytes: Int) {
+        self.parameters = parameters
+        self.parameterBytes = parameterBytes
+        self.gradientBytes = gradientBytes
+        self.optimizerBytes = optimizerBytes
+        self.activationBytes = activationBytes
+        self.dataBytes = dataBytes
     }
 
     /// Throws `UserError` (exit status 2) when counting the parameters of the model `model`
@@ -79,23 +89,21 @@ public struct MemoryEstimate: Sendable, Equatable {
         }
     }
 
-    private init(checking config: Config, inputShape: [Int], classCount: Int, ranks: Int, dataBytes: Int) throws {
+    private static func computed(config: Config, inputShape: [Int], classCount: Int, ranks: Int, dataBytes: Int) throws -> MemoryEstimate {
         var shape = try Self.modelShape(config.model, inputShape: inputShape, classCount: classCount)
         if inputShape.isEmpty {
             // A text sample is a window of data.context tokens; the shape counted one token.
             shape.activationsPerSample = try Self.product(shape.activationsPerSample, max(1, config.data.context), "activations")
         }
-        parameters = shape.parameters
-        parameterBytes = try Self.bytes(parameters, "parameters")
-        gradientBytes = parameterBytes
-        let copies = Self.stateCopies(config)
-        optimizerBytes = try Self.bytes(try Self.product(parameters, copies, "optimizer state"), "optimizer state")
+        let parameterBytes = try bytes(shape.parameters, "parameters")
+        let optimizerBytes = try bytes(try product(shape.parameters, stateCopies(config), "optimizer state"), "optimizer state")
         let trainBatch = max(1, config.train.batchSize / max(1, ranks))
         let evalBatch = max(1, (config.train.evalBatchSize + max(1, ranks) - 1) / max(1, ranks))
-        let training = try Self.product(try Self.product(shape.activationsPerSample, trainBatch, "activations"), 2, "activations")
-        let evaluation = try Self.product(shape.activationsPerSample, evalBatch, "activations")
-        activationBytes = try Self.bytes(max(training, evaluation), "activations")
-        self.dataBytes = dataBytes
+        let training = try product(try product(shape.activationsPerSample, trainBatch, "activations"), 2, "activations")
+        let evaluation = try product(shape.activationsPerSample, evalBatch, "activations")
+        return MemoryEstimate(parameters: shape.parameters, parameterBytes: parameterBytes, gradientBytes: parameterBytes,
+                              optimizerBytes: optimizerBytes, activationBytes: try bytes(max(training, evaluation), "activations"),
+                              dataBytes: min(max(0, dataBytes), Int.max / 8))
     }
 
     /// Parameters and activation values per sample of the model `model` describes.
@@ -107,7 +115,7 @@ public struct MemoryEstimate: Sendable, Equatable {
     /// The parameter count and activations per sample (forward values) of the model.
     static func modelShape(_ m: ModelConfig, inputShape: [Int], classCount: Int) throws -> ModelShape {
         var s = ModelShape()
-        var counter = Counter()
+        let counter = Counter()
         switch m.kind {
         case .mlp:
             let input = try counter.product(inputShape, "input size")
@@ -140,7 +148,8 @@ public struct MemoryEstimate: Sendable, Equatable {
             let gates = m.kind == .lstm ? 4 : m.kind == .gru ? 3 : 1
             let H = m.hiddenSize, what = "parameters of model.hidden_size"
             let text = inputShape.isEmpty
-            var input: Int, steps = 1
+            let input: Int
+            var steps = 1
             if text {
                 input = m.embedding   // per token: the caller multiplies by the window length
                 try counter.add(&s.parameters, try counter.mul(classCount, m.embedding, "parameters of model.embedding"), what)

@@ -54,11 +54,12 @@ public final class Trainer {
         let run = try RunData(config: config, comm: comm, images: data)
         self.source = run.source
         // Checked before the model is allocated: a model that cannot fit is refused (exit 2).
-        memoryEstimate = try MemoryEstimate(config: config, inputShape: run.inputShape, classCount: run.classCount,
-                                            ranks: comm.size, dataBytes: run.dataBytes)
+        let estimate = try MemoryEstimate(config: config, inputShape: run.inputShape, classCount: run.classCount,
+                                          ranks: comm.size, dataBytes: run.dataBytes)
         if let available = MachineMemory.available() {
-            try memoryEstimate.requireFits(available: available, ranksHere: MachineMemory.ranksOnThisMachine(), config: config)
+            try estimate.requireFits(available: available, ranksHere: MachineMemory.ranksOnThisMachine(), config: config)
         }
+        memoryEstimate = estimate
         self.replica = try run.replica(config, comm: comm, stopSignal: stopSignal)
     }
 
