@@ -4,4 +4,16 @@
 /// Its `description` says what is wrong, where (file, key, offset, rank) and how to fix it.
 /// The command-line tool prints it as-is and exits with status 2; every layer's input errors
 /// conform (data files, configs, checkpoints), so the tool does not need to know them all.
-public protocol UserFacingError: Error, CustomStringConvertible {}
+///
+/// A type that carries both kinds (a checkpoint error is bad input when a checkpoint is
+/// damaged, a run-time failure when the disk fills while saving one) says which one an
+/// instance is with `isBadInput`; the tool then exits with 1 for the failures.
+public protocol UserFacingError: Error, CustomStringConvertible {
+    /// Whether this is the user's input at fault (exit status 2); false for a failure of the
+    /// system while doing what was asked (exit status 1). True unless a type says otherwise.
+    var isBadInput: Bool { get }
+}
+
+extension UserFacingError {
+    public var isBadInput: Bool { true }
+}

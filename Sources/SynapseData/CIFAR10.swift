@@ -20,6 +20,8 @@ public enum CIFAR10 {
     ]
     /// Bytes per record: a label and a 3×32×32 image.
     public static let recordSize = 1 + 3 * 32 * 32
+    /// Records in each file of the binary version (the most a file may hold).
+    public static let recordsPerFile = 10_000
 
     /// The file names of one split.
     public static func fileNames(split: DatasetSplit) -> [String] {
@@ -38,6 +40,9 @@ public enum CIFAR10 {
         var labels: [Int32] = []
         for name in fileNames(split: split) {
             let path = directory.hasSuffix("/") ? directory + name : directory + "/" + name
+            if access(path, F_OK) != 0, errno != ENOENT, errno != ENOTDIR {
+                throw DataError.unreadable(path: path, code: errno)
+            }
             guard access(path, F_OK) == 0 else {
                 throw DataError.datasetNotFound(
                     dataset: "CIFAR-10", missingFile: name, triedPaths: [path],
@@ -45,7 +50,15 @@ public enum CIFAR10 {
                         + "Download the binary version (cifar-10-binary.tar.gz) from the CIFAR-10 page, unpack it, "
                         + "and set data.path to its cifar-10-batches-bin directory.")
             }
-            let bytes = try Gzip.readFile(atPath: path)
+            // A file of the binary version holds 10,000 records: more is damage (or a
+            // compressed file that would inflate without end), refused as soon as it shows.
+            let bytes = try Gzip.readFile(atPath: path, limit: { _ in
+                Gzip.SizeLimit(bytes: recordsPerFile * recordSize) { size in
+                    .inconsistentDataset(path: path, reason: "holds at least \(size) bytes, more than the \(recordsPerFile) records "
+                                         + "of \(recordSize) bytes a CIFAR-10 binary file has; reading stopped there. The file "
+                                         + "is damaged or not a CIFAR-10 batch file: download the binary version again")
+                }
+            })
             guard !bytes.isEmpty, bytes.count % recordSize == 0 else {
                 throw DataError.inconsistentDataset(path: path, reason:
                     "\(bytes.count) bytes is not a whole number of \(recordSize)-byte CIFAR-10 records "

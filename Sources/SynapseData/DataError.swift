@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// What went wrong while reading or preparing data. Every message says what is wrong, where
 /// (path, byte offset, value) and, where there is one, how to fix it.
 ///
@@ -79,8 +85,22 @@ public enum DataError: Error, Equatable, Sendable, CustomStringConvertible {
     }
 }
 
+extension DataError {
+    /// The error for a data path the system refused with `errno` `code`: a permission problem
+    /// says so, with the path and how to check it, rather than "cannot find" (the file may well
+    /// be there); anything else names the system's reason.
+    public static func unreadable(path: String, code: Int32) -> DataError {
+        if code == EACCES || code == EPERM {
+            return .unreadableFile(path: path, reason: "permission denied: this user may not read it or may not enter a "
+                                   + "directory above it; check with `ls -ld` on the path and its directories, and fix "
+                                   + "the permissions (chmod) or run as a user who may read it")
+        }
+        return .unreadableFile(path: path, reason: String(cString: strerror(code)))
+    }
+}
+
 /// How to fix a damaged data file: the same advice for every kind of damage.
-private let damagedFileHint = "the file is damaged or incomplete: download it again, or reinstall the package that provides it (e.g. apt-get install --reinstall dataset-fashion-mnist)"
+let damagedFileHint = "the file is damaged or incomplete: download it again, or reinstall the package that provides it (e.g. apt-get install --reinstall dataset-fashion-mnist)"
 
 /// Two lowercase hexadecimal digits.
 func hex(_ byte: UInt8) -> String {

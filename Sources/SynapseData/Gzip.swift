@@ -31,21 +31,49 @@ public enum Gzip {
     /// - Throws: `DataError.fileNotFound` (no such file), `.unreadableFile` (a directory, no
     ///   permission, I/O error), `.corruptGzip` (bad data, CRC mismatch, cut short, trailing
     ///   bytes that are not another gzip member).
-    public static func readFile(atPath path: String) throws -> [UInt8] {
+    ///
+    /// - Parameter limit: given the first bytes of the contents (more on each call, until it
+    ///   returns a limit), the size the contents may have at most, as the format's header
+    ///   declares it; nil while the header is incomplete. Decompression stops as soon as the
+    ///   output passes the limit (a "decompression bomb" is not inflated to the end), and an
+    ///   uncompressed file larger than the limit is refused before it is read.
+    public static func readFile(atPath path: String, limit: ((ArraySlice<UInt8>) throws -> SizeLimit?)? = nil) throws -> [UInt8] {
         let file = try OpenFile(path: path)
         var head = [UInt8](repeating: 0, count: 2)
         let headCount = try file.read(into: &head, at: 0)
         if headCount == 2 && hasMagic(head) {
-            return try inflateFile(file)
+            return try inflateFile(file, limit: limit)
+        }
+        if let limit {
+            var start = [UInt8](repeating: 0, count: min(file.size, 4096))
+            let n = try file.read(into: &start, at: 0)
+            if let bound = try limit(start[..<n]), file.size > bound.bytes {
+                throw bound.error(file.size)
+            }
         }
         return try file.readAll()
     }
 
+    /// The most bytes a file's contents may have, and the error for contents that have more.
+    public struct SizeLimit {
+        /// The largest size allowed.
+        public var bytes: Int
+        /// The error for contents of (at least) the given size.
+        public var error: (Int) -> DataError
+        /// A limit.
+        public init(bytes: Int, error: @escaping (Int) -> DataError) {
+            self.bytes = bytes
+            self.error = error
+        }
+    }
+
     /// Decompresses a whole gzip file (one or more concatenated members).
-    private static func inflateFile(_ file: OpenFile) throws -> [UInt8] {
+    private static func inflateFile(_ file: OpenFile, limit: ((ArraySlice<UInt8>) throws -> SizeLimit?)?) throws -> [UInt8] {
         let path = file.path
         var output: [UInt8] = []
-        output.reserveCapacity(try expectedSize(file))
+        var bound: SizeLimit? = nil
+        let reservation = try expectedSize(file)
+        if limit == nil { output.reserveCapacity(reservation) }
 
         var stream = z_stream()
         let windowBits: Int32 = 15 + 32  // 32 KiB window, accept gzip or zlib headers
@@ -88,6 +116,11 @@ public enum Gzip {
                 let produced = chunk - Int(stream.avail_out)
                 if produced > 0 {
                     output.append(contentsOf: UnsafeBufferPointer(start: out, count: produced))
+                    if bound == nil, let limit, let found = try limit(output[...]) {
+                        bound = found
+                        output.reserveCapacity(min(reservation, found.bytes))
+                    }
+                    if let bound, output.count > bound.bytes { throw bound.error(output.count) }
                 }
                 switch status {
                 case Z_OK, Z_BUF_ERROR:
@@ -137,7 +170,7 @@ final class OpenFile {
         guard fd >= 0 else {
             let code = errno
             if code == ENOENT { throw DataError.fileNotFound(path: path) }
-            throw DataError.unreadableFile(path: path, reason: String(cString: strerror(code)))
+            throw DataError.unreadable(path: path, code: code)
         }
         var info = stat()
         guard fstat(fd, &info) == 0 else {

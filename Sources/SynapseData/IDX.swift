@@ -23,8 +23,38 @@ public struct IDXArray: Equatable, Sendable {
 
     /// Reads an IDX file, gzip-compressed or not.
     /// - Throws: `DataError` naming the path for a missing, unreadable, corrupt or malformed file.
+    /// The header is read first: decompression stops as soon as the data passes the size the
+    /// dimensions declare, so a small file that inflates to gigabytes is refused early.
     public init(contentsOfFile path: String) throws {
-        try self.init(parsing: Gzip.readFile(atPath: path), source: path)
+        try self.init(parsing: Gzip.readFile(atPath: path, limit: { try IDXArray.sizeLimit(header: $0, source: path) }),
+                      source: path)
+    }
+
+    /// The whole file's size as the header at the start of `bytes` declares it (header plus
+    /// the product of the dimensions), or nil while the header is incomplete.
+    /// - Throws: the header errors of `init(parsing:source:)`, found as soon as the bytes show them.
+    static func sizeLimit(header bytes: ArraySlice<UInt8>, source: String) throws -> Gzip.SizeLimit? {
+        guard bytes.count >= 4 else { return nil }
+        let dimensionCount = Int(bytes[bytes.startIndex + 3])
+        guard bytes.count >= 4 + 4 * dimensionCount else { return nil }
+        let header = Array(bytes.prefix(4 + 4 * dimensionCount))
+        do {
+            let empty = try IDXArray(parsing: header, source: source)   // all dimensions zero: no data at all
+            return limit(shape: empty.shape, dataBytes: 0, headerBytes: header.count, source: source)
+        } catch DataError.idxSizeMismatch(_, let shape, let expected, _) {
+            guard expected < Int.max - header.count else {
+                throw DataError.idxSizeMismatch(path: source, shape: shape, expectedBytes: Int.max, actualBytes: 0)
+            }
+            return limit(shape: shape, dataBytes: expected, headerBytes: header.count, source: source)
+        }
+    }
+
+    private static func limit(shape: [Int], dataBytes: Int, headerBytes: Int, source: String) -> Gzip.SizeLimit {
+        Gzip.SizeLimit(bytes: headerBytes + dataBytes) { size in
+            .inconsistentDataset(path: source, reason: "holds at least \(size - headerBytes) data bytes after its header, "
+                                 + "more than the \(dataBytes) its dimensions \(shape) declare; reading stopped there. "
+                                 + "The file is damaged or is not the IDX file it claims to be: " + damagedFileHint)
+        }
     }
 
     /// Parses the bytes of an (uncompressed) IDX file. `source` names the file in errors.

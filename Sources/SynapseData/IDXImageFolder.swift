@@ -53,7 +53,12 @@ struct IDXImageFolder {
     private func locate(_ name: String, in directory: String) throws -> String {
         let base = directory.hasSuffix("/") ? directory + name : directory + "/" + name
         let candidates = [base + ".gz", base]
-        if let found = candidates.first(where: { access($0, F_OK) == 0 }) { return found }
+        for candidate in candidates {
+            if access(candidate, F_OK) == 0 { return candidate }
+            // Not "missing" when the system refused to look (a directory without x permission).
+            let code = errno
+            if code != ENOENT && code != ENOTDIR { throw DataError.unreadable(path: candidate, code: code) }
+        }
         var hint = installHint
         if access(directory, F_OK) != 0 {
             hint = "The directory \(directory) does not exist. " + hint

@@ -22,7 +22,7 @@ struct Synapse: ParsableCommand {
         let status: Int32
         var agreed = true
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(try NegativeNumberArguments.joined(Array(CommandLine.arguments.dropFirst())))
             try command.run()
             status = ExitStatus.success.rawValue
         } catch let error as ExitCode {

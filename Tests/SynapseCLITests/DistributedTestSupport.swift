@@ -78,10 +78,19 @@ final class DistributedJob {
         try self.init(apps: apps, underMPI: true)
     }
 
-    private init(apps: [App], underMPI: Bool) throws {
+    /// Starts `launch/synapse-mpirun -n RANKS synapse ARGUMENTS`: the wrapper script's pid is
+    /// `pid`, so `send` signals the wrapper, as a user or a scheduler would.
+    convenience init(launcherRanks ranks: Int, _ arguments: [String]) throws {
+        try self.init(apps: [App(ranks: ranks, arguments: arguments)], underMPI: true, throughLauncher: true)
+    }
+
+    private init(apps: [App], underMPI: Bool, throughLauncher: Bool = false) throws {
         let synapse = try #require(DistributedJob.synapse)
         var argv: [String]
-        if underMPI {
+        if throughLauncher {
+            let launcher = ProcessRunner.packageRoot.appendingPathComponent("launch/synapse-mpirun").path
+            argv = ["/bin/bash", launcher, "-n", "\(apps[0].ranks)", synapse] + apps[0].arguments
+        } else if underMPI {
             let total = apps.reduce(0) { $0 + $1.ranks }
             argv = [try #require(DistributedJob.mpirun)] + (geteuid() == 0 ? ["--allow-run-as-root"] : [])
             if total > ProcessInfo.processInfo.activeProcessorCount { argv.append("--oversubscribe") }

@@ -36,4 +36,8 @@ public struct CheckpointError: Error, CustomStringConvertible, Sendable, Equatab
 
     /// The full message.
     public var description: String { message }
+
+    /// A checkpoint that cannot be found or trusted is the user's input (exit status 2); a
+    /// save that failed (disk full, I/O error, read-only file system) is a run-time failure (1).
+    public var isBadInput: Bool { kind != .saveFailed }
 }

@@ -5,7 +5,8 @@ import Yams
 ///
 /// The steps, each with its own error class (see `ConfigError.Kind`):
 /// 1. read the file (`missingFile`);
-/// 2. compose the YAML into a `Yams.Node` tree (`syntax`, `notAMapping`);
+/// 2. check the text's size and nesting (`YAMLLimits`, `syntax`), then compose the YAML into
+///    a `Yams.Node` tree (`syntax`, `notAMapping`);
 /// 3. apply each `key=value` override to the tree (`badOverride`), so overrides are checked
 ///    exactly like values written in the file;
 /// 4. lay the tree over the defaults and decode it with `NodeDecoder` (`Config.decode(_:)`:
@@ -32,6 +33,11 @@ public enum ConfigLoader {
             }
         }
 
+        if let violation = YAMLLimits.violation(in: yaml) {
+            var error = ConfigError(.syntax, at: nil, violation.message, source: source)
+            error.line = violation.line
+            throw error
+        }
         var tree: Node
         do {
             tree = try Yams.compose(yaml: yaml) ?? Node.Mapping([]).asNode
@@ -112,6 +118,10 @@ public enum ConfigLoader {
         }
         guard !isDirectory.boolValue else {
             throw ConfigError(.missingFile, at: nil, "is a directory; give the path of a .yaml file", source: path)
+        }
+        if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size > YAMLLimits.maximumBytes {
+            throw ConfigError(.syntax, at: nil, "is \(size) bytes, more than the \(YAMLLimits.maximumBytes)-byte (4 MiB) limit "
+                              + "for a config; a config is a few kilobytes: check that this is the right file", source: path)
         }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ConfigError(.missingFile, at: nil, "cannot be read; check its permissions", source: path)

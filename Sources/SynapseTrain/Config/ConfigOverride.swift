@@ -25,6 +25,9 @@ struct ConfigOverride {
         }
         path = ConfigKeyPath(components: keys.map { .key($0) })
         let text = String(argument[argument.index(after: equals)...])
+        if let violation = YAMLLimits.violation(in: text) {
+            throw Self.error(argument, "the value is not accepted: \(violation.message)")
+        }
         let parsed: Node?
         do {
             parsed = try Yams.compose(yaml: text)

@@ -12,6 +12,8 @@ public enum ModelFactory {
     /// and `outputSize` classes, initialized from `rng`.
     public static func build(config: ModelConfig, inputShape: [Int], outputSize: Int,
                              rng: inout RandomGenerator) throws -> Module {
+        // A width near Int.max would trap while a layer multiplies out its shape.
+        try MemoryEstimate.requireCountable(config, inputShape: inputShape, classCount: outputSize)
         switch config.kind {
         case .mlp:
             return try mlp(inputSize: inputShape.reduce(1, *), hidden: config.hidden, outputSize: outputSize,

@@ -94,6 +94,9 @@ public struct RunData {
     public let inputShape: [Int]
     /// Classes, or the vocabulary's size.
     public let classCount: Int
+    /// Bytes of the data held in memory (pixels and labels of every split; a text's
+    /// characters and token ids), for the memory estimate.
+    public let dataBytes: Int
 
     /// Loads the data of `config` (or uses `images`, already loaded) and shards it for `comm`,
     /// checking rule 1 before anything is read.
@@ -102,9 +105,11 @@ public struct RunData {
         if config.data.dataset == .text {
             let text = try TextData(config: config)
             (source, inputShape, classCount) = (try TextDataSource(data: text, config: config, comm: comm), [], text.tokenizer.count)
+            dataBytes = 4 * (text.corpus.count + text.split.train.count + text.split.validation.count)
         } else {
             let data = try images ?? TrainingData(config: config)
             (source, inputShape, classCount) = (try ImageDataSource(data: data, config: config, comm: comm), data.imageShape, data.classCount)
+            dataBytes = (data.trainCount + data.valCount + data.testCount) * (data.inputFeatures + 4)
         }
     }
 

@@ -15,11 +15,13 @@ public enum ExitStatus: Int32, Sendable {
 
 extension ExitStatus {
     /// The status a process ends with after `error`: the agreed one for errors that went
-    /// through `agreeOnSuccess`, 2 for bad input (`UserFacingError`), 1 for anything else.
+    /// through `agreeOnSuccess`, 2 for bad input (a `UserFacingError` whose `isBadInput`), 1
+    /// for anything else (I/O failures such as a full disk while saving included).
     public static func of(_ error: any Error) -> ExitStatus {
         if let agreed = error as? AgreedFailure { return ExitStatus(rawValue: agreed.status) ?? .failure }
         if let silent = error as? SilentStop { return ExitStatus(rawValue: silent.status) ?? .failure }
-        return error is any UserFacingError ? .userError : .failure
+        guard let input = error as? any UserFacingError else { return .failure }
+        return input.isBadInput ? .userError : .failure
     }
 }
 

@@ -40,6 +40,7 @@ extension Trainer {
             console.print("training \(model.parameterCount) parameters on \(source.description); "
                           + "\(comm.size) rank(s) × batch \(config.train.batchSize / comm.size) "
                           + "= global batch \(config.train.batchSize); \(totalSteps) steps")
+            console.print(memoryEstimate.summary)
             if let frozen = replica.frozenLayers { console.print(frozen.description(ofTotal: model.parameterCount)) }
             if let ema {
                 console.print("validation and test score the moving average of the weights (ema_decay \(ema.decay))")

@@ -35,6 +35,8 @@ public final class Trainer {
     private let console: Console
     /// Whether `loadPretrainedWeights` has copied the weights of `model.init_from` already.
     var pretrainedWeightsLoaded = false
+    /// What one rank needs in memory, checked against the machine before the model was built.
+    public let memoryEstimate: MemoryEstimate
     /// Seconds `run` spent having the teachers score the training images (not training time).
     var teacherSeconds = 0.0
 
@@ -51,6 +53,13 @@ public final class Trainer {
         self.console = Console(rank: comm.rank)
         let run = try RunData(config: config, comm: comm, images: data)
         self.source = run.source
+        // Checked before the model is allocated: a model that cannot fit is refused (exit 2).
+        let estimate = try MemoryEstimate(config: config, inputShape: run.inputShape, classCount: run.classCount,
+                                          ranks: comm.size, dataBytes: run.dataBytes)
+        if let available = MachineMemory.available() {
+            try estimate.requireFits(available: available, ranksHere: MachineMemory.ranksOnThisMachine(), config: config)
+        }
+        memoryEstimate = estimate
         self.replica = try run.replica(config, comm: comm, stopSignal: stopSignal)
     }
 

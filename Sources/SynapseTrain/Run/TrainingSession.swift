@@ -104,6 +104,13 @@ public final class TrainingSession {
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             try AtomicFile.write(Data(config.resolvedYAML().utf8), to: dir.appendingPathComponent("config.yaml").path)
         } catch {
+            if let code = FileOperationError.systemCode(of: error), FileOperationError.storageFailureCodes.contains(code) {
+                // The place is right but the storage failed (full, I/O error, read-only): a
+                // run-time failure (exit status 1), not bad input.
+                throw TrainingFailure("cannot write the run directory \(dir.path): \(String(cString: strerror(code))). "
+                                      + "Free space (or remount the file system read-write) and run again, or choose "
+                                      + "another place with --run-dir DIR")
+            }
             throw UserError("cannot write the run directory \(dir.path): \(obstacle(to: dir) ?? error.localizedDescription). "
                             + "Choose a writable place with --run-dir DIR")
         }

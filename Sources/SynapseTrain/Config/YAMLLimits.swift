@@ -1,0 +1,86 @@
+/// Bounds on the size and nesting of config text, checked BEFORE the text reaches the YAML
+/// parser: Yams builds its node tree recursively, so a file nested a few thousand levels
+/// deep (`[[[[…` or ever deeper indentation) overflows the stack and kills the process with
+/// SIGSEGV instead of an error. A real config is a few kilobytes and nests three or four levels.
+///
+/// The depth is counted from the text itself, without parsing: one level per open flow
+/// bracket (`[`, `{`) outside quotes and comments, one per block indentation step, and one per
+/// `- ` item marker that opens a sequence on the same line (`- - - x`). This over-counts in
+/// odd corners (a block scalar with many indentation steps), never under-counts, and is far
+/// from the limit for any real config.
+enum YAMLLimits {
+    /// The largest config text accepted, in bytes (real ones are a few KB).
+    static let maximumBytes = 4 << 20
+    /// The deepest nesting accepted (real configs nest 3–4 levels).
+    static let maximumDepth = 64
+
+    /// Where `text` first exceeds a limit, or nil when it is within them.
+    struct Violation: Equatable {
+        /// 1-based line of the problem (the line where the depth first exceeds the limit;
+        /// nil for the size limit).
+        var line: Int?
+        /// What is wrong and how to fix it.
+        var message: String
+    }
+
+    /// The first limit `text` breaks, or nil.
+    static func violation(in text: String) -> Violation? {
+        let size = text.utf8.count
+        if size > maximumBytes {
+            return Violation(line: nil, message: "the text is \(size) bytes, more than the \(maximumBytes)-byte (4 MiB) limit "
+                             + "for a config; a config is a few kilobytes: check that this is the right file")
+        }
+        var indents: [Int] = []   // block indentation levels open above the current line
+        var flowDepth = 0         // open [ and { (they may span lines)
+        var lineNumber = 0
+        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            lineNumber += 1
+            let line = rawLine.utf8
+            var index = line.startIndex
+            var indent = 0
+            while index != line.endIndex, line[index] == UInt8(ascii: " ") { indent += 1; index = line.index(after: index) }
+            if index == line.endIndex || line[index] == UInt8(ascii: "#") || line[index] == UInt8(ascii: "\r") { continue }
+            if flowDepth == 0 {
+                while let last = indents.last, last >= indent { indents.removeLast() }
+                indents.append(indent)
+            }
+            // `- ` markers at the start of the content: each opens one more nested sequence.
+            var itemMarkers = 0
+            while index != line.endIndex, line[index] == UInt8(ascii: "-") {
+                let next = line.index(after: index)
+                guard next == line.endIndex || line[next] == UInt8(ascii: " ") else { break }
+                itemMarkers += 1
+                index = next
+                while index != line.endIndex, line[index] == UInt8(ascii: " ") { index = line.index(after: index) }
+            }
+            var quote: UInt8? = nil
+            var previous = UInt8(ascii: " ")
+            var deepest = flowDepth
+            while index != line.endIndex {
+                let c = line[index]
+                if let q = quote {
+                    if c == q { quote = nil }
+                } else if c == UInt8(ascii: "#") && (previous == UInt8(ascii: " ") || previous == UInt8(ascii: "\t")) {
+                    break
+                } else if (c == UInt8(ascii: "\"") || c == UInt8(ascii: "'"))
+                            && [UInt8(ascii: " "), UInt8(ascii: "["), UInt8(ascii: "{"), UInt8(ascii: ","), UInt8(ascii: ":")].contains(previous) {
+                    quote = c
+                } else if c == UInt8(ascii: "[") || c == UInt8(ascii: "{") {
+                    flowDepth += 1
+                    deepest = max(deepest, flowDepth)
+                } else if c == UInt8(ascii: "]") || c == UInt8(ascii: "}") {
+                    flowDepth = max(0, flowDepth - 1)
+                }
+                previous = c
+                index = line.index(after: index)
+            }
+            let depth = indents.count + itemMarkers + deepest
+            if depth > maximumDepth {
+                return Violation(line: lineNumber, message: "the text nests more than \(maximumDepth) levels deep "
+                                 + "(lists and sections inside each other); a config nests 3 or 4: check the brackets "
+                                 + "and the indentation")
+            }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,45 @@
+import Foundation
+import Testing
+@testable import SynapseTrain
+import SynapseTestSupport
+
+/// The size and nesting bounds checked before config text reaches the YAML parser (whose
+/// recursion a few thousand levels overflow): no false alarm on real configs, the line of
+/// the problem on deep ones.
+@Suite struct YAMLLimitsTests {
+    @Test func shippedConfigsAreWithinTheLimits() throws {
+        let dir = ProcessRunner.packageRoot.appendingPathComponent("configs").path
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".yaml") }
+        #expect(!names.isEmpty)
+        for name in names {
+            let text = try String(contentsOfFile: dir + "/" + name, encoding: .utf8)
+            #expect(YAMLLimits.violation(in: text) == nil, "\(name)")
+        }
+    }
+
+    @Test func nestingOf64PassesAnd65IsRefusedAtItsLine() {
+        func flow(_ n: Int) -> String { "a: 1\nb: " + String(repeating: "[", count: n) + String(repeating: "]", count: n) + "\n" }
+        // b's mapping is level 1, so 63 brackets reach 64.
+        #expect(YAMLLimits.violation(in: flow(63)) == nil)
+        #expect(YAMLLimits.violation(in: flow(64))?.line == 2)
+        let block = (0..<70).map { String(repeating: " ", count: 2 * $0) + "k\($0):" }.joined(separator: "\n") + " 1\n"
+        #expect(YAMLLimits.violation(in: block)?.line == 65)
+        #expect(YAMLLimits.violation(in: "x:\n  " + String(repeating: "- ", count: 80) + "1\n")?.line == 2)
+    }
+
+    @Test func bracketsInQuotesAndCommentsDoNotCount() {
+        let text = "name: \"" + String(repeating: "[", count: 100) + "\"  # " + String(repeating: "{", count: 100) + "\n"
+        #expect(YAMLLimits.violation(in: text) == nil)
+    }
+
+    @Test func deepConfigIsASyntaxErrorWithItsLineNotACrash() {
+        let yaml = "model:\n  hidden: " + String(repeating: "[", count: 20_000) + String(repeating: "]", count: 20_000) + "\n"
+        let error = #expect(throws: ConfigError.self) { _ = try ConfigLoader.parse(yaml: yaml, source: "deep.yaml") }
+        #expect(error?.kind == .syntax && error?.line == 2)
+        #expect(error?.description.hasPrefix("deep.yaml:2: the text nests more than 64 levels") == true, "\(String(describing: error))")
+        let override = #expect(throws: ConfigError.self) {
+            _ = try ConfigLoader.parse(yaml: "", overrides: ["model.hidden=" + String(repeating: "[", count: 20_000)])
+        }
+        #expect(override?.kind == .badOverride)
+    }
+}
