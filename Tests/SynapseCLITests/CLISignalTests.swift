@@ -61,7 +61,7 @@ struct CLISignalTests {
         let job = try DistributedJob(ranks: nil, ["train", SmallRun.config, "--run-dir", run,
                                                   "--set", "model.hidden=[2048, 2048]", "--set", "train.batch_size=1920",
                                                   "--set", "train.max_steps=5"])
-        try #require(waitFor(job) { job.output.contains("training ") }, "training did not start\n\(job.output)")
+        try #require(waitFor(job) { job.output.contains("parameters on") }, "training did not start\n\(job.output)")
         job.send(SIGINT)
         try #require(waitFor(job) { job.output.contains("press Ctrl-C again") }, "\(job.output)")
         job.send(SIGINT)

@@ -78,8 +78,8 @@ import SynapseTestSupport
         ]
         for (name, y) in outputs {
             let v = y.scalars, sample = T * H
-            #expect(v[0..<sample].allSatisfy(\.isNaN), "\(name) sample 0: \(Array(v[0..<sample]))")
-            #expect(v[sample...].allSatisfy(\.isFinite), "\(name) sample 1: \(Array(v[sample...]))")
+            #expect(v[0..<sample].allSatisfy { $0.isNaN }, "\(name) sample 0: \(Array(v[0..<sample]))")
+            #expect(v[sample...].allSatisfy { $0.isFinite }, "\(name) sample 1: \(Array(v[sample...]))")
         }
     }
 
@@ -87,7 +87,7 @@ import SynapseTestSupport
         // layerNorm: a NaN makes its row's mean NaN, so the whole row; the other row is finite.
         let ln = layerNorm(Tensor(shape: [2, 3], values: [1, nan, 3, 1, 2, 3]),
                            weight: Tensor(shape: [3], repeating: 1), bias: Tensor(shape: [3], repeating: 0)).scalars
-        #expect(ln[0..<3].allSatisfy(\.isNaN) && ln[3...].allSatisfy(\.isFinite), "\(ln)")
+        #expect(ln[0..<3].allSatisfy { $0.isNaN } && ln[3...].allSatisfy { $0.isFinite }, "\(ln)")
         // batchNorm in training: the channel holding the NaN is NaN throughout.
         let bn = batchNorm(Tensor(shape: [2, 2], values: [nan, 1, 2, 3]), runningMean: nil, runningVar: nil,
                            weight: nil, bias: nil, training: true).scalars

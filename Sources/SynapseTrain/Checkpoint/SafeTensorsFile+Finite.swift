@@ -9,7 +9,7 @@ extension SafeTensorsFile {
 
     /// The tensors that hold a NaN or ±∞, with how many of their values do, in file order.
     public func nonFiniteTensors() throws -> [(name: String, nonFinite: Int, count: Int)] {
-        try tensors.compactMap { info in
+        try tensors.compactMap { info -> (name: String, nonFinite: Int, count: Int)? in
             let bad = Self.nonFiniteCount(in: try floats(named: info.name))
             return bad > 0 ? (info.name, bad, info.count) : nil
         }

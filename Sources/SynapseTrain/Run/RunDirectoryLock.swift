@@ -99,8 +99,9 @@ public final class RunDirectoryLock {
         _ = bytes.withUnsafeMutableBytes { pwrite(descriptor, $0.baseAddress, $0.count, 0) }
     }
 
-    /// Releases the lock (closing the file). The file itself stays: removing it could let a
-    /// third process lock a new file while a second still waits on the old one.
+    /// Releases the lock (closing the file). The file itself stays: removing it while another
+    /// process has it open could leave two processes each holding a lock on a different file
+    /// of the same name.
     public func release() {
         guard descriptor >= 0 else { return }
         close(descriptor)

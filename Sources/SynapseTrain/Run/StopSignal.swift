@@ -39,10 +39,13 @@ public final class StopSignal: @unchecked Sendable {  // sources are only touche
         }
         sources = made
         for (src, sig) in zip(sources, caught) {
+            let source = SignalSourceReference(source: src)
             src.setEventHandler { @Sendable [weak self] in
                 guard let self else { return }
                 self.requested.store(sig, ordering: .relaxed)
-                if sig == SIGINT { self.interrupted(times: Int(src.data)) }
+                // `data`: how many arrived since the handler last ran (two quick Ctrl-Cs may
+                // come as one call).
+                if sig == SIGINT { self.interrupted(times: Int(source.source.data)) }
             }
             src.resume()
         }
@@ -86,4 +89,12 @@ public final class StopSignal: @unchecked Sendable {  // sources are only touche
     deinit {
         for s in sources { s.cancel() }
     }
+}
+
+/// A signal source handed to its own event handler, which reads how many signals arrived
+/// (`data`). Only that handler reads it, on the source's queue, so the unchecked Sendable holds;
+/// the cycle source → handler → source ends when `deinit` cancels the source (libdispatch
+/// releases a cancelled source's handler).
+private struct SignalSourceReference: @unchecked Sendable {
+    let source: any DispatchSourceSignal
 }

@@ -53,8 +53,9 @@ public final class TrainingSession {
         // Another run in this directory is found first, before its checkpoints are read. An
         // existing lock file is locked without writing anything; a new directory gets one
         // only with the first write, below.
-        var lock = try sync.agreeOnSuccess("locking the run directory \(runDir.path)") {
-            comm.isRoot ? try RunDirectoryLock.holdingExisting(in: runDir) : nil
+        var lock = try sync.agreeOnSuccess("locking the run directory \(runDir.path)") { () throws -> RunDirectoryLock? in
+            guard comm.isRoot else { return nil }
+            return try RunDirectoryLock.holdingExisting(in: runDir)
         }
         resumePoint = try sync.agreeOnSuccess("finding the checkpoint to resume from") {
             try TrainingSession.resolveResume(resume, runDirectory: runDir, isRoot: comm.isRoot)
