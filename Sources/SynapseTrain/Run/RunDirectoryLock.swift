@@ -39,7 +39,9 @@ public final class RunDirectoryLock {
         let path = runDirectory.appendingPathComponent(fileName).path
         let fd = open(path, O_RDWR | O_CLOEXEC)
         if fd < 0 {
-            if errno == ENOENT { return nil }
+            // No file yet, or no directory (a path through a regular file): nothing to lock
+            // now; creating the directory later reports what is in the way.
+            if errno == ENOENT || errno == ENOTDIR { return nil }
             throw UserError("cannot open the lock file \(path): \(String(cString: strerror(errno))). "
                             + "Make the run directory writable, or choose another with --run-dir DIR")
         }
