@@ -11,7 +11,8 @@ struct Synapse: ParsableCommand {
         discussion: """
         Run alone for one rank, or as `mpirun -np N synapse train ...` (see launch/) for N ranks.
         Exit status: 0 done; 1 failure; 2 bad input (config, data, arguments, checkpoint);
-        75 stopped by SIGTERM/SIGUSR1 with a checkpoint saved (resume with --resume auto).
+        75 stopped by SIGTERM/SIGUSR1/SIGINT/SIGHUP with a checkpoint saved (resume with
+        --resume auto); 130 a second Ctrl-C (SIGINT) quit without one.
         """,
         subcommands: [TrainCommand.self, EvalCommand.self, BenchCommand.self, PlotCommand.self, InspectCommand.self, VerifyCommand.self, PredictCommand.self, GenerateCommand.self])
 

@@ -11,8 +11,11 @@ struct TrainCommand: ParsableCommand {
         Writes RUN_DIR/config.yaml (the resolved config), RUN_DIR/metrics.jsonl and metrics.csv,
         and checkpoints under RUN_DIR/checkpoints/ (step-NNNNNNNN/, with `latest` pointing at the
         newest complete one). Training always ends with a checkpoint.
-        On SIGTERM or SIGUSR1 every rank stops at the same step, a checkpoint is written, and the
-        exit status is 75: run the same command with --resume auto to continue exactly.
+        On SIGTERM, SIGUSR1, SIGINT (Ctrl-C) or SIGHUP every rank stops at the same step, a
+        checkpoint is written, and the exit status is 75: run the same command with --resume auto
+        to continue exactly. A second Ctrl-C quits at once without a checkpoint (exit status 130).
+        One run at a time per run directory: a second one is refused (exit status 2) while the
+        first holds RUN_DIR/.lock. Nothing is written before every check has passed.
         """)
 
     @Argument(help: "Path to the YAML config, e.g. configs/fashion-mlp.yaml.")
@@ -46,7 +49,7 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
-        // Catch SIGTERM/SIGUSR1 before anything slow (MPI start-up, data loading): a signal
+        // Catch SIGTERM/SIGUSR1/SIGINT/SIGHUP before anything slow (MPI start-up, data loading): a signal
         // that arrives early must still mean "stop and checkpoint", not "die".
         let stopSignal = StopSignal()
         var all = overrides

@@ -29,24 +29,30 @@ public func pointwise(_ x: Tensor,
 
 /// Rectified linear unit, `max(0, x)`. Derivative 0 at x = 0 (as PyTorch).
 ///
+/// NaN propagates, as in PyTorch: relu(NaN) = NaN, and the gradient passes through it.
+/// The comparison is written `x <= 0 ? 0 : x` for that reason: `x > 0 ? x : 0` is false for
+/// NaN and would turn it into 0, hiding diverged weights behind plausible outputs.
+///
 /// Written out instead of going through `pointwise`: ReLU sits after nearly every layer, and
 /// these two loops have no closure call per element, so they run at memory bandwidth
 /// (`pointwise`'s escaping derivative closure is called once per element in backward).
-/// Same rule as `pointwise(x, { max(0, $0) }, derivative: { x, _ in x > 0 ? 1 : 0 })`.
+/// Same rule as `pointwise(x, { $0 <= 0 ? 0 : $0 }, derivative: { x, _ in x <= 0 ? 0 : 1 })`.
 public func relu(_ x: Tensor) -> Tensor {
     let y = Tensor(uninitializedShape: x.shape)
     let xs = x.pointer, ys = y.pointer
     // Load before comparing: `c ? p[i] : 0` makes the load conditional, and the compiler then
     // emits a branchy scalar loop (mispredicted half the time on real activations, 40× slower).
-    for i in 0..<x.count { let v = xs[i]; ys[i] = v > 0 ? v : 0 }
+    for i in 0..<x.count { let v = xs[i]; ys[i] = v <= 0 ? 0 : v }
     if isRecording(x) {
         y.record(inputs: [x]) { y, dy in
             x.storeOrAccumulateGrad { dx, fresh in
-                let ys = y.pointer, g = dy.pointer   // y > 0 exactly where x > 0
+                // y ≤ 0 exactly where x ≤ 0; NaN compares false, so its gradient passes (PyTorch's
+                // threshold_backward: `x <= 0 ? 0 : dy`).
+                let ys = y.pointer, g = dy.pointer
                 if fresh {
-                    for i in 0..<dx.count { let gi = g[i]; dx[i] = ys[i] > 0 ? gi : 0 }
+                    for i in 0..<dx.count { let gi = g[i]; dx[i] = ys[i] <= 0 ? 0 : gi }
                 } else {
-                    for i in 0..<dx.count { let gi = g[i]; dx[i] += ys[i] > 0 ? gi : 0 }
+                    for i in 0..<dx.count { let gi = g[i]; dx[i] += ys[i] <= 0 ? 0 : gi }
                 }
             }
         }
@@ -55,6 +61,7 @@ public func relu(_ x: Tensor) -> Tensor {
 }
 
 /// Leaky ReLU: `x` for x > 0, `negativeSlope · x` otherwise (PyTorch default slope 0.01).
+/// NaN propagates (negativeSlope · NaN is NaN), as in PyTorch.
 public func leakyRelu(_ x: Tensor, negativeSlope: Float = 0.01) -> Tensor {
     pointwise(x, { $0 > 0 ? $0 : negativeSlope * $0 },
               derivative: { x, _ in x > 0 ? 1 : negativeSlope })

@@ -10,11 +10,18 @@ public struct LoadedCheckpoint: Sendable {
     public let files: [String: Data]
 
     /// The file `name` parsed as safetensors (e.g. `model.safetensors`).
-    public func safeTensors(_ name: String) throws -> SafeTensorsFile {
+    ///
+    /// Every load of weights or optimizer state goes through here (resume, `model.init_from`,
+    /// eval, predict, generate, distillation teachers), so this is where non-finite values are
+    /// refused (`SafeTensorsFile.requireFinite`). Only `synapse inspect`, which shows them,
+    /// passes `allowNonFinite`.
+    public func safeTensors(_ name: String, allowNonFinite: Bool = false) throws -> SafeTensorsFile {
         guard let data = files[name] else {
             throw CheckpointError(.notFound, "checkpoint \(path) has no \(name) (it has: \(files.keys.sorted().joined(separator: ", ")))")
         }
-        return try SafeTensorsFile(data: data, path: DurableFileSystem.join(path, name))
+        let file = try SafeTensorsFile(data: data, path: DurableFileSystem.join(path, name))
+        if !allowNonFinite { try file.requireFinite() }
+        return file
     }
 }
 
@@ -90,6 +97,9 @@ extension CheckpointStore {
     static func resolve(_ given: String) throws -> String {
         let path = DurableFileSystem.trimmingTrailingSlashes(given)
         let usage = "pass a checkpoint directory (…/checkpoints/step-00000100), a checkpoints/ directory or a run directory"
+        if path.allSatisfy(\.isWhitespace) {
+            throw CheckpointError(.notFound, "the checkpoint path is empty (it would mean the current directory); \(usage)")
+        }
         switch DurableFileSystem.kind(of: path) {
         case .missing:
             throw CheckpointError(.notFound, "no checkpoint at \(path): it does not exist; \(usage)")

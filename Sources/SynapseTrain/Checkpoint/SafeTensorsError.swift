@@ -24,6 +24,8 @@ public struct SafeTensorsError: Error, CustomStringConvertible, Sendable, Equata
         case missingTensor
         /// The file has tensors the caller's model does not.
         case unexpectedTensors
+        /// A tensor holds NaN or ±∞ values (weights of a diverged run).
+        case nonFinite
     }
 
     /// Which check failed.

@@ -61,6 +61,7 @@ public struct MetricsFile: Sendable, Equatable {
     ///   directory or file is missing, the header is not the one `synapse train` writes, a line
     ///   does not have its 8 fields or a field is not a number, or no row was logged yet.
     public static func load(runDirectory: String) throws -> MetricsFile {
+        try DirectoryArgument.requireNonEmpty(runDirectory, named: "RUN_DIR")
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: runDirectory, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw UserError("\(runDirectory): no such run directory (give the directory `synapse train` wrote: "

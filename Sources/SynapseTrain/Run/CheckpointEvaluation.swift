@@ -20,6 +20,7 @@ extension TrainingSession {
         let trained = try sync.agreeOnSuccess("loading the data and building the model") {
             try TrainedModel(loaded, overrides: overrides, comm: comm)
         }
+        try trained.requireSamples(in: which, checkpoint: loaded.path)
         let result = try trained.evaluate(which)
         let bits = trained.source.bitsPerCharacter(result.loss, over: .evaluation(which)).map { String(format: " (%.4f bits/char)", $0) }
         return String(format: "%@ %@: loss %.4f%@  accuracy %.2f %%  (%d samples, step %d%@)",
@@ -81,6 +82,26 @@ public final class TrainedModel {
         config = trainer.config
         replica = trainer.replica
         source = trainer.source
+    }
+
+    /// Throws `UserError` when `split` holds no samples (no validation split was held out, a
+    /// text run's test split), instead of scoring nothing as "0.00 %". The same on every rank.
+    public func requireSamples(in split: EvaluationSplit, checkpoint: String) throws {
+        guard source.count(of: split) == 0 else { return }
+        let text = config.data.dataset == .text
+        switch split {
+        case .validation:
+            let key = text ? "data.validation_fraction" : "data.validation_size"
+            throw UserError("the run of \(checkpoint) has no validation split (its config.yaml sets \(key) to 0), so "
+                            + "--split val has nothing to score. Score --split test (or train), or train with a validation "
+                            + "split, e.g. synapse train CONFIG --set \(key)=\(text ? "0.1" : "5000")")
+        case .test:
+            throw UserError("the run of \(checkpoint) has no test samples"
+                            + (text ? " (a text run holds out only a validation split): use --split val"
+                                    : " (check data.test_subset and the test files under data.path): use --split val or train"))
+        case .train:
+            throw UserError("the run of \(checkpoint) has no training samples to score; check data.path and data.train_subset")
+        }
     }
 
     /// Sharded evaluation of `split` (collective), as training scored it.

@@ -18,9 +18,9 @@ public enum CheckpointReport {
         /// The statistics of `values`.
         public init(_ values: [Float]) {
             count = values.count
-            var lo = Float.infinity, hi = -Float.infinity, sum = 0.0, squares = 0.0, bad = 0
-            for v in values {
-                guard v.isFinite else { bad += 1; continue }
+            var lo = Float.infinity, hi = -Float.infinity, sum = 0.0, squares = 0.0
+            let bad = SafeTensorsFile.nonFiniteCount(in: values)
+            for v in values where v.isFinite {
                 lo = Swift.min(lo, v)
                 hi = Swift.max(hi, v)
                 sum += Double(v)
@@ -67,7 +67,7 @@ public enum CheckpointReport {
         }
 
         for file in names where file.hasSuffix(".safetensors") {
-            let tensors = try checkpoint.safeTensors(file)
+            let tensors = try checkpoint.safeTensors(file, allowNonFinite: true)   // shown in the table
             let total = tensors.tensors.reduce(0) { $0 + $1.count }
             lines.append("")
             lines.append("\(file): \(tensors.tensors.count) tensors, \(total) values")

@@ -8,9 +8,12 @@ public enum ExitStatus: Int32, Sendable {
     case failure = 1
     /// The user's input is wrong: config, data files, arguments, checkpoint path.
     case userError = 2
-    /// Stopped by a signal (SIGTERM/SIGUSR1) at a step boundary after writing a checkpoint:
+    /// Stopped by a signal (SIGTERM, SIGUSR1, SIGINT, SIGHUP) at a step boundary after writing a checkpoint:
     /// "requeue me". 75 is EX_TEMPFAIL from sysexits.h: a temporary failure, try again.
     case stoppedCheckpointSaved = 75
+    /// A second SIGINT (Ctrl-C) while the first one's checkpoint was still coming: quit at
+    /// once without one (`StopSignal`). 130 = 128 + SIGINT, what a shell reports for Ctrl-C.
+    case interrupted = 130
 }
 
 extension ExitStatus {

@@ -52,6 +52,7 @@ public enum Predictions {
             throw UserError("predict shows the classes an image model gives its images; this is a text model: "
                             + "use synapse generate to sample text from it")
         }
+        try trained.requireSamples(in: split, checkpoint: trained.config.name)
         let count = trained.data.count(of: split)
         let wanted: Set<Int>
         var limit = Int.max, onlyWrong = false

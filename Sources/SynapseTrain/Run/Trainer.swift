@@ -27,7 +27,7 @@ public final class Trainer {
     public let replica: Replica
     /// This rank's batches: images (`ImageDataSource`) or text (`TextDataSource`).
     public let source: any DataSource
-    /// Set by SIGTERM / SIGUSR1 (or by a test).
+    /// Set by SIGTERM, SIGUSR1, SIGINT or SIGHUP (or by a test).
     public let stopSignal: StopSignal
     /// Steps in the whole run (the span of the learning-rate schedule).
     public var totalSteps: Int { replica.scheduler.totalSteps }
@@ -39,6 +39,8 @@ public final class Trainer {
     public let memoryEstimate: MemoryEstimate
     /// Seconds `run` spent having the teachers score the training images (not training time).
     var teacherSeconds = 0.0
+    /// Where the run starts, once `prepare` has restored or initialized it; `run` takes it.
+    private var prepared: (resume: URL?, io: CheckpointIO, state: TrainingProgress, best: WeightsSnapshot?)?
 
     /// Builds the data, the model and its recipe for `config` on this rank. Throws
     /// `UserError` for anything the user can fix (data files, batch size not divisible by the
@@ -63,15 +65,35 @@ public final class Trainer {
         self.replica = try run.replica(config, comm: comm, stopSignal: stopSignal)
     }
 
-    /// Trains until the configured epochs / max_steps, a stop signal, or early stopping.
-    /// - Parameter resume: checkpoint to continue from (nil: start fresh).
-    public func run(resumeFrom resume: URL?) throws -> TrainingSummary {
-        let start = Date()
-        func now() -> Double { Date().timeIntervalSince(start) }
+    /// Everything that can still refuse the run, and nothing that writes (collective): the
+    /// same config on every rank, then the starting point — the checkpoint to resume from
+    /// restored (its vocabulary, optimizer, shapes and values checked), or the pretrained
+    /// weights and rank 0's weights everywhere — and the distillation teachers. `run` calls
+    /// it; `TrainingSession` calls it before the run directory is written, so a refused
+    /// resume leaves nothing behind.
+    public func prepare(resumeFrom resume: URL?) throws {
+        if let prepared {
+            precondition(prepared.resume == resume, "Trainer.run(resumeFrom: \(resume?.path ?? "nil")) after prepare(resumeFrom: \(prepared.resume?.path ?? "nil"))")
+            return
+        }
         try sync.checkSameConfig(hash: config.hash)
         let io = CheckpointIO(replica: replica, runDirectory: runDirectory)
         io.tokenizer = (source as? TextDataSource)?.data.tokenizer
-        var (state, best) = try startingPoint(resume, io: io)
+        let (state, best) = try startingPoint(resume, io: io)
+        prepared = (resume, io, state, best)
+    }
+
+    /// Trains until the configured epochs / max_steps, a stop signal, or early stopping.
+    /// - Parameter resume: checkpoint to continue from (nil: start fresh).
+    public func run(resumeFrom resume: URL?) throws -> TrainingSummary {
+        try prepare(resumeFrom: resume)
+        guard let start = prepared else { preconditionFailure("Trainer.run: prepare left no starting point") }
+        prepared = nil
+        let io = start.io
+        var state = start.state
+        let best = start.best
+        let startDate = Date()
+        func now() -> Double { Date().timeIntervalSince(startDate) }
         let metrics: MetricsWriter? = try console.isRoot
             ? MetricsWriter(runDirectory: runDirectory, keepUpToStep: resume == nil ? nil : state.step,
                             characterModel: source.predictsText) : nil

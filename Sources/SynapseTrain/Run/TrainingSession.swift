@@ -5,8 +5,12 @@ import SynapseComm
 extension ConfigError: UserFacingError {}
 
 /// One `synapse train` invocation from start to end: load and check everything the user
-/// gave (config, data, resume point, run directory) BEFORE anything is written, then train,
-/// then print the summary table.
+/// gave (config, data, resume point and its checkpoint, pretrained weights, teachers, run
+/// directory lock) BEFORE anything is written, then train, then print the summary table.
+///
+/// The order is the point: a refused run leaves no trace. The first write (the lock file of
+/// a new run directory and config.yaml) comes after the last check, including the restore
+/// of the checkpoint a run resumes from, whose optimizer, shapes and values can still refuse it.
 ///
 /// Every step that can fail on one rank only is wrapped in `agreeOnSuccess`, so a bad input
 /// stops all ranks with one message instead of leaving some waiting in a collective.
@@ -19,13 +23,17 @@ public final class TrainingSession {
     public let runDirectory: URL
     /// Checkpoint to resume from, if any.
     public let resumePoint: URL?
-    /// The stop flag set by SIGTERM / SIGUSR1.
+    /// The stop flag set by SIGTERM, SIGUSR1, SIGINT or SIGHUP.
     public let stopSignal: StopSignal
     private let trainer: Trainer
     private let console: Console
+    /// Rank 0's exclusive lock on the run directory, held until the run ends (nil elsewhere).
+    private var lock: RunDirectoryLock?
 
     /// Loads `configPath` with `overrides`, prepares data, model and run directory.
     /// - Parameters:
+    ///   - runDirectory: nil for runs/<name>; an empty string is refused (it would mean the
+    ///     current directory).
     ///   - resume: nil (fresh run), "auto" (RUN_DIR's latest checkpoint if any), or a path.
     ///   - faultInjection: test aid only (see `FaultInjection`); nil in real runs.
     public init(configPath: String, overrides: [String], runDirectory: String?, resume: String?,
@@ -35,12 +43,20 @@ public final class TrainingSession {
         self.stopSignal = stopSignal
         let sync = DistributedSync(comm: comm)
         console = Console(rank: comm.rank)
-        let config = try sync.agreeOnSuccess("reading the config") {
-            try ConfigLoader.load(path: configPath, overrides: overrides)
+        let config = try sync.agreeOnSuccess("reading the config") { () throws -> Config in
+            if let runDirectory { try DirectoryArgument.requireNonEmpty(runDirectory, named: "--run-dir") }
+            return try ConfigLoader.load(path: configPath, overrides: overrides)
         }
         self.config = config
         let runDir = URL(fileURLWithPath: runDirectory ?? config.runDirectory)
         self.runDirectory = runDir
+        // Another run in this directory is found first, before its checkpoints are read. An
+        // existing lock file is locked without writing anything; a new directory gets one
+        // only with the first write, below.
+        var lock = try sync.agreeOnSuccess("locking the run directory \(runDir.path)") { () throws -> RunDirectoryLock? in
+            guard comm.isRoot else { return nil }
+            return try RunDirectoryLock.holdingExisting(in: runDir)
+        }
         resumePoint = try sync.agreeOnSuccess("finding the checkpoint to resume from") {
             try TrainingSession.resolveResume(resume, runDirectory: runDir, isRoot: comm.isRoot)
         }
@@ -48,26 +64,20 @@ public final class TrainingSession {
             try Trainer(config: config, comm: comm, runDirectory: runDir, stopSignal: stopSignal)
         }
         trainer.replica.faultInjection = faultInjection
-        // A bad init_from checkpoint or teacher stops the run before the run directory is touched.
-        // A resumed run takes its weights from its own checkpoint and never reads init_from.
-        if resumePoint == nil { try trainer.loadPretrainedWeights() }
-        if let resumePoint, let text = trainer.source as? TextDataSource {
-            // A text run resumes only on the characters it was trained on: checked before the
-            // run directory is touched.
-            try sync.agreeOnSuccess("checking the checkpoint's vocabulary") {
-                guard comm.isRoot else { return }
-                try CheckpointIO.requireSameTokenizer(text.data.tokenizer, as: try CheckpointStore.load(path: resumePoint.path))
-            }
-        }
-        try trainer.loadTeachers()
+        // A bad init_from checkpoint or teacher stops the run before the run directory is
+        // touched, and so does a checkpoint to resume from that cannot be restored (another
+        // vocabulary, optimizer or model, non-finite values): `prepare` restores it now.
+        try trainer.prepare(resumeFrom: resumePoint)
         try sync.agreeOnSuccess("preparing the run directory \(runDir.path)") {
             guard comm.isRoot else { return }
-            try TrainingSession.prepareRunDirectory(runDir, config: config)
+            lock = try TrainingSession.prepareRunDirectory(runDir, config: config, lock: lock)
         }
+        self.lock = lock
     }
 
     /// Trains and prints the summary (rank 0).
     public func run() throws -> TrainingSummary {
+        defer { lock?.release(); lock = nil }
         let summary = try trainer.run(resumeFrom: resumePoint)
         printSummary(summary)
         return summary
@@ -98,11 +108,17 @@ public final class TrainingSession {
         return URL(fileURLWithPath: resume)
     }
 
-    /// Creates the run directory and writes the resolved config into it.
-    static func prepareRunDirectory(_ dir: URL, config: Config) throws {
+    /// Takes the run directory's lock (creating the directory and the lock file when `lock`
+    /// is nil), records this process in it, and writes the resolved config: the first writes
+    /// of a run. Returns the lock, to be held until the run ends.
+    static func prepareRunDirectory(_ dir: URL, config: Config, lock: RunDirectoryLock?) throws -> RunDirectoryLock {
         do {
-            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            let held = try lock ?? RunDirectoryLock.acquire(in: dir)
+            held.recordHolder()
             try AtomicFile.write(Data(config.resolvedYAML().utf8), to: dir.appendingPathComponent("config.yaml").path)
+            return held
+        } catch let error as UserError {
+            throw error
         } catch {
             if let code = FileOperationError.systemCode(of: error), FileOperationError.storageFailureCodes.contains(code) {
                 // The place is right but the storage failed (full, I/O error, read-only): a
