@@ -45,7 +45,8 @@ struct CLIHelpTests {
         let result = try SynapseCLI.run(["--generate-completion-script", shell])
         #expect(result.status == 0, "\(result.report)")
         #expect(result.stderr.isEmpty, "\(result.report)")
-        for text in ["train", "eval", "bench", "plot", "inspect", "verify", "predict", "generate", "--run-dir", "--resume"] {
+        // Option names without their dashes: fish writes them as `-l 'run-dir'`.
+        for text in ["train", "eval", "bench", "plot", "inspect", "verify", "predict", "generate", "run-dir", "resume", "top-k"] {
             #expect(result.stdout.contains(text), "'\(text)' missing from the \(shell) script\n\(result.report)")
         }
     }

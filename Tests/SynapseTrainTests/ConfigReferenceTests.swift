@@ -14,8 +14,8 @@ import SynapseTestSupport
     @Test func everyKeyTheCodeAcceptsHasARow() throws {
         let rows = ReferencePage.rows(in: try String(contentsOf: Self.page, encoding: .utf8))
         let missing = ReferencePage.missingKeys(Config.keyReference(), rows: rows)
-        #expect(missing.isEmpty, "docs/configuration.md has no row for: \(missing.joined(separator: ", ")); "
-                + "add a row `| \\`section.key\\` | type | default | meaning |` for each")
+        let fix = "add a row | `section.key` | type | default | meaning | for each"
+        #expect(missing.isEmpty, "docs/configuration.md has no row for: \(missing.joined(separator: ", ")); \(fix)")
     }
 
     @Test func everyDefaultWrittenAsOneValueIsTheCodesDefault() throws {
