@@ -12,7 +12,7 @@ struct BenchCommand: ParsableCommand {
         Uses real Fashion-MNIST batches and the same training step as `synapse train`; a text config
         (data.dataset: text) runs on its own text with its own optimizer and reports tokens/s. Run it alone
         for one rank, or under mpirun (launch/synapse-mpirun -n 2 ... bench) for the scaling figures.
-        Compare with the PyTorch peer benchmark run in the same session (README: Performance).
+        Compare with the PyTorch peer benchmark run in the same session (docs/performance.md).
         """)
 
     @Option(help: "Samples per rank per step (see --global). Default 64, or a text config's train.batch_size.")

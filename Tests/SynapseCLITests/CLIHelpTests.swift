@@ -38,6 +38,25 @@ struct CLIHelpTests {
         }
     }
 
+    /// `synapse --generate-completion-script SHELL` (README, docs/commands.md) prints a script
+    /// that completes every subcommand and a subcommand's options, and exits 0.
+    @Test(arguments: ["bash", "zsh", "fish"])
+    func completionScriptNamesTheSubcommands(shell: String) throws {
+        let result = try SynapseCLI.run(["--generate-completion-script", shell])
+        #expect(result.status == 0, "\(result.report)")
+        #expect(result.stderr.isEmpty, "\(result.report)")
+        // Option names without their dashes: fish writes them as `-l 'run-dir'`.
+        for text in ["train", "eval", "bench", "plot", "inspect", "verify", "predict", "generate", "run-dir", "resume", "top-k"] {
+            #expect(result.stdout.contains(text), "'\(text)' missing from the \(shell) script\n\(result.report)")
+        }
+    }
+
+    @Test func completionScriptForAnUnknownShellIsAUsageError() throws {
+        let result = try SynapseCLI.run(["--generate-completion-script", "powershell"])
+        #expect(result.status == 2, "\(result.report)")
+        #expect(result.stdout.isEmpty, "\(result.report)")
+    }
+
     @Test func helpSubcommandWorksLikeTheFlag() throws {
         let result = try SynapseCLI.run(["help", "train"])
         #expect(result.status == 0, "\(result.report)")

@@ -6,7 +6,8 @@ import Yams
 /// has a default, so an empty file is a valid config. A key's default is written once, as its
 /// property's initial value (or, where it depends on another key, in the section's `init`);
 /// `ConfigLoader` lays the file over the defaults before decoding (see `Config+Defaults.swift`).
-/// The reference for the format is `configs/fashion-mlp.yaml`, which comments every key.
+/// The reference for the format is `docs/configuration.md` (every key, checked against
+/// `Config.keyReference()` by `ConfigReferenceTests`); `configs/fashion-mlp.yaml` comments the common keys.
 ///
 /// ```yaml
 /// name: fashion-mlp

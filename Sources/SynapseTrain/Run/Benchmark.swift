@@ -33,7 +33,7 @@ public enum Benchmark {
         /// Put a barrier before each step's all-reduces and time it apart, so that the
         /// all-reduce figure is the collective's own cost (throughput then includes the barrier).
         public var separateSkew = false
-        /// Creates default options (the fashion-mlp benchmark of the README).
+        /// Creates default options (the fashion-mlp benchmark of docs/performance.md).
         public init() {}
     }
 
