@@ -120,7 +120,10 @@ struct CLITensorBoardTests {
         let contents = try TensorBoardReader.read(directory)
         try #require(contents.files.count == 1, "\(contents.files)")
         let name = contents.files[0]
-        #expect(name.hasPrefix("events.out.tfevents.") && (TensorBoardWriter.time(inName: name) ?? 0) > 1_700_000_000, "\(name)")
+        // events.out.tfevents.<unix time>.<host>
+        let parts = name.split(separator: ".", maxSplits: 4)
+        #expect(parts.count == 5 && parts[0...2] == ["events", "out", "tfevents"], "\(name)")
+        #expect(parts.count == 5 && abs((Double(parts[3]) ?? 0) - Date().timeIntervalSince1970) < 3600, "\(name)")
         #expect(contents.firstEvent[name] == "brain.Event:2")
         try TensorBoardReader.expectScalarsMatchMetrics(contents, runDirectory: directory)
         #expect(contents.scalars["train/loss"]?.count == Self.steps / 20 + 1)   // steps 20, 40, …, 140 and 156
