@@ -81,7 +81,7 @@ let package = Package(
             "SynapseTrain", "SynapseComm", "SynapseTestSupport",
         ]),
         .testTarget(name: "SynapseCLITests", dependencies: ["synapse", "SynapseTrain", "SynapseData", "SynapseTestSupport"],
-                    exclude: ["Reference"]),   // the numpy script behind the Attention chapter's expected tables
+                    exclude: ["Reference"]),   // the numpy script behind the Attention chapter's expected tables; the TensorBoard reader
         // Runs under mpirun from SynapseCLITests/MPICommunicatorTests (multi-rank checks and
         // the all-reduce benchmark); a test binary, not a product.
         .executableTarget(name: "mpi-probe", dependencies: ["SynapseMPI"], path: "Tests/MPIProbe"),

@@ -32,4 +32,19 @@ import Testing
             : source.hasPrefix("configs/") ? try ConfigLoader.load(path: source) : try ConfigLoader.parse(yaml: source)
         #expect(config.hashHex == expected, "the resolved config of \(source) changed:\n\(config.resolvedYAML())")
     }
+
+    /// `train.tensorboard` changes what a run writes, not how it trains: it is in the resolved
+    /// config (config.yaml) but not in the hash, so the pinned hashes above did not move when it
+    /// came, and a resume that turns it off is the same run.
+    @Test func tensorboardIsOutsideTheHash() throws {
+        let on = try ConfigLoader.parse(yaml: "train: {tensorboard: true}")
+        let off = try ConfigLoader.parse(yaml: "train: {tensorboard: false}")
+        #expect(on == Config() && off != on)
+        #expect(on.train.tensorboard && !off.train.tensorboard)
+        #expect(on.resolvedYAML().contains("  tensorboard: true\n") && off.resolvedYAML().contains("  tensorboard: false\n"))
+        #expect(off.hashHex == on.hashHex)
+        #expect(on.hashHex == "058726807f35eb77")
+        // Every other key still counts.
+        #expect(try ConfigLoader.parse(yaml: "train: {tensorboard: false, log_every: 99}").hash != on.hash)
+    }
 }

@@ -61,12 +61,24 @@ public struct Config: Codable, Equatable, Sendable {
         }
     }
 
-    /// A 64-bit FNV-1a hash of `resolvedYAML()`. Ranks compare it at start (rank 0 broadcasts its
-    /// hash) and checkpoints store it, so two configs that train differently never share a hash.
-    /// Stable across processes and machines running the same build (unlike `Hasher`, which is seeded per process).
+    /// A 64-bit FNV-1a hash of `resolvedYAML()` without the keys in `keysOutsideHash`. Ranks
+    /// compare it at start (rank 0 broadcasts its hash) and checkpoints store it, so two configs
+    /// that train differently never share a hash. Stable across processes and machines running
+    /// the same build (unlike `Hasher`, which is seeded per process).
     public var hash: UInt64 {
-        FNV1a.hash64(resolvedYAML().utf8)
+        var node = resolvedNode()
+        for path in Self.keysOutsideHash { node = node.removing(path[...]) }
+        do {
+            return FNV1a.hash64(try Yams.serialize(node: node, width: -1).utf8)
+        } catch {
+            preconditionFailure("Config: emitting a YAML tree built in code cannot fail, but did: \(error)")
+        }
     }
+
+    /// Keys that change what a run writes but not how it trains, left out of `hash`: a resume
+    /// with a different value is the same run, and adding such a key leaves every existing
+    /// config's hash (and the checkpoints that store it) as it was.
+    static let keysOutsideHash: [[String]] = [["train", "tensorboard"]]
 
     /// `hash` as 16 lowercase hex digits, for logs and JSON.
     public var hashHex: String {
@@ -85,5 +97,18 @@ enum FNV1a {
             hash &*= 0x0000_0100_0000_01b3
         }
         return hash
+    }
+}
+
+extension Node {
+    /// This tree without the key at `path` (section names, then the key); unchanged when absent.
+    func removing(_ path: ArraySlice<String>) -> Node {
+        guard let first = path.first, case .mapping(let mapping) = self else { return self }
+        var pairs: [(Node, Node)] = []
+        for (key, value) in mapping {
+            guard key.scalar?.string == first else { pairs.append((key, value)); continue }
+            if path.count > 1 { pairs.append((key, value.removing(path.dropFirst()))) }
+        }
+        return .mapping(Node.Mapping(pairs, mapping.tag, mapping.style, mapping.mark))
     }
 }

@@ -41,6 +41,10 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     public var labelSmoothing: Float = 0
     /// Log training metrics every N optimizer steps (`log_every`). Default 100.
     public var logEvery = 100
+    /// Also write the metrics as a TensorBoard event file in the run directory, rank 0 only
+    /// (`tensorboard`; `TensorBoardWriter`, docs/tensorboard.md). Default true. Changes no
+    /// training, so it is left out of `Config.hash`: turning it off or on never changes a hash.
+    public var tensorboard = true
     /// Also checkpoint every N steps, 0 = only at epoch ends and at the end (`checkpoint_every`). Default 0.
     public var checkpointEvery = 0
     /// Checkpoints kept on disk; older ones are deleted (`keep_checkpoints`). Default 3.
@@ -85,6 +89,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         case seed, threads, loss
         case labelSmoothing = "label_smoothing"
         case logEvery = "log_every"
+        case tensorboard
         case checkpointEvery = "checkpoint_every"
         case keepCheckpoints = "keep_checkpoints"
         case evalBatchSize = "eval_batch_size"

@@ -56,19 +56,26 @@ private func fmt(_ x: Double) -> String { x.isFinite ? "\(x)" : "nan" }
 /// JSON has no NaN/Infinity literals; a non-finite value is written as null.
 private func jsonNumber(_ x: Double) -> String { x.isFinite ? "\(x)" : "null" }
 
-/// Appends metrics rows to RUN_DIR/metrics.jsonl and RUN_DIR/metrics.csv (rank 0 only).
+/// Appends metrics rows to RUN_DIR/metrics.jsonl and RUN_DIR/metrics.csv (rank 0 only), and
+/// hands each to the TensorBoard event file when the run writes one (`train.tensorboard`):
+/// every row of the record goes through `append`, so the sinks hold the same rows.
 ///
 /// On resume, rows logged after the checkpoint's step by the interrupted run are dropped,
-/// so the files read as if the run had never stopped.
+/// so the files read as if the run had never stopped (`TensorBoardWriter` does the same).
 public final class MetricsWriter {
     private let jsonl: FileHandle
     private let csv: FileHandle
+    /// The TensorBoard event file, or nil with `train.tensorboard: false`.
+    public let tensorBoard: TensorBoardWriter?
     /// Paths of the two files.
     public let jsonlURL: URL, csvURL: URL
 
     /// Opens (creating, or truncating to rows with step ≤ `keepUpToStep` when resuming) the
     /// metrics files in `runDirectory`; a character model's metrics.csv has a bits_per_char column.
-    public init(runDirectory: URL, keepUpToStep: Int?, characterModel: Bool = false) throws {
+    /// `tensorBoard` receives every row as well.
+    public init(runDirectory: URL, keepUpToStep: Int?, characterModel: Bool = false,
+                tensorBoard: TensorBoardWriter? = nil) throws {
+        self.tensorBoard = tensorBoard
         jsonlURL = runDirectory.appendingPathComponent("metrics.jsonl")
         csvURL = runDirectory.appendingPathComponent("metrics.csv")
         var keptJSON = "", keptCSV = (characterModel ? MetricsRow.characterCSVHeader : MetricsRow.csvHeader) + "\n"
@@ -104,10 +111,12 @@ public final class MetricsWriter {
         return out
     }
 
-    /// Appends one row to both files (flushed, so a killed run keeps what it logged).
+    /// Appends one row to both files and the event file (flushed, so a killed run keeps what it
+    /// logged).
     public func append(_ row: MetricsRow) throws {
         try jsonl.write(contentsOf: Data((row.jsonLine + "\n").utf8))
         try csv.write(contentsOf: Data((row.csvLine + "\n").utf8))
+        try tensorBoard?.append(row)
     }
 
     deinit {

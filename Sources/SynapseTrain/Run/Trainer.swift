@@ -10,7 +10,8 @@ import SynapseComm
 /// - `Replica`: the model, its optimizer and recipe, and `step` (forward, backward, the
 ///   gradient all-reduce with the control flags, update);
 /// - `DataSource`: this rank's share of each global batch and of each evaluation;
-/// - `TrainingLog`: the training rows of metrics.jsonl/csv and the progress line;
+/// - `TrainingLog`: the training rows of metrics.jsonl/csv (and the TensorBoard event file)
+///   and the progress line;
 /// - `EpochEndPolicy`: validation, the plateau schedule, early stopping, best weights;
 /// - `CheckpointIO`: what a checkpoint holds, written by rank 0.
 ///
@@ -94,9 +95,14 @@ public final class Trainer {
         let best = start.best
         let startDate = Date()
         func now() -> Double { Date().timeIntervalSince(startDate) }
+        let keepUpToStep = resume == nil ? nil : state.step
         let metrics: MetricsWriter? = try console.isRoot
-            ? MetricsWriter(runDirectory: runDirectory, keepUpToStep: resume == nil ? nil : state.step,
-                            characterModel: source.predictsText) : nil
+            ? MetricsWriter(runDirectory: runDirectory, keepUpToStep: keepUpToStep, characterModel: source.predictsText,
+                            tensorBoard: config.train.tensorboard
+                                ? TensorBoardWriter(runDirectory: runDirectory, keepUpToStep: keepUpToStep, config: config.resolvedYAML(),
+                                                    step: state.step, tokens: source.predictsText)
+                                : nil)
+            : nil
         let epochEnd = EpochEndPolicy(replica: replica, data: source, console: console, metrics: metrics)
         epochEnd.best = best
         let log = TrainingLog(sync: sync, console: console, metrics: metrics, config: config.train, totalSteps: totalSteps,
