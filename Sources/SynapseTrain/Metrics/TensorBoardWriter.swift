@@ -110,8 +110,7 @@ public final class TensorBoardWriter {
 
     /// This machine's name, as a file name component.
     private static func hostName() -> String {
-        var buffer = [CChar](repeating: 0, count: 256)
-        let name = gethostname(&buffer, buffer.count) == 0 ? String(cString: buffer) : ""
+        let name = ProcessInfo.processInfo.hostName
         let safe = name.map { $0 == "/" || $0.isWhitespace ? "_" : $0 }
         return safe.isEmpty ? "localhost" : String(safe)
     }
