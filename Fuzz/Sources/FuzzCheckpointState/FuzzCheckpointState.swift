@@ -1,10 +1,12 @@
+import FuzzSupport
 import Foundation
 import SynapseTrain
 
 /// A checkpoint's `state.json` (`CheckpointState.decode`) and `progress.json`
 /// (`TrainingProgress`), decoded from the same bytes. Errors are fine; crashes are not.
 @_cdecl("LLVMFuzzerTestOneInput")
-public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    guard let data else { return fuzz(emptyInput, 0) }
     let bytes = Data(bytes: data, count: size)
     if let state = try? CheckpointState.decode(json: bytes) {
         _ = try? state.jsonData()

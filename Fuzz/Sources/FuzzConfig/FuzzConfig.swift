@@ -1,10 +1,12 @@
+import FuzzSupport
 import SynapseTrain
 
 /// The config loader: the input is YAML text, optionally followed by a NUL byte and `--set`
 /// overrides separated by further NUL bytes; `ConfigLoader.parse` checks the limits, composes,
 /// applies the overrides, decodes and validates. A `ConfigError` is fine; crashes are not.
 @_cdecl("LLVMFuzzerTestOneInput")
-public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    guard let data else { return fuzz(emptyInput, 0) }
     let parts = UnsafeBufferPointer(start: data, count: size).split(separator: 0, omittingEmptySubsequences: false)
     let yaml = parts.first.map { String(decoding: $0, as: UTF8.self) } ?? ""
     let overrides = parts.dropFirst().map { String(decoding: $0, as: UTF8.self) }

@@ -6,7 +6,8 @@ import SynapseData
 private let scratch = ScratchDirectory(name: "gzip")
 
 @_cdecl("LLVMFuzzerTestOneInput")
-public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    guard let data else { return fuzz(emptyInput, 0) }
     let path = scratch.write("input.gz", data, size)
     let limit = 1 << 20
     let out = try? Gzip.readFile(atPath: path, limit: { _ in

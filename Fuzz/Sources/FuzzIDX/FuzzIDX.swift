@@ -7,7 +7,8 @@ import SynapseData
 private let scratch = ScratchDirectory(name: "idx")
 
 @_cdecl("LLVMFuzzerTestOneInput")
-public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    guard let data else { return fuzz(emptyInput, 0) }
     let path = scratch.write("input-idx1-ubyte", data, size)
     if let array = try? IDXArray(contentsOfFile: path) {
         // A parsed array must be self-consistent and round-trip through the encoder.

@@ -1,3 +1,4 @@
+import FuzzSupport
 import Foundation
 import SynapseTrain
 
@@ -5,7 +6,8 @@ import SynapseTrain
 /// dtypes, shapes, offsets), then every tensor it accepts is read. Errors are fine; crashes
 /// are not.
 @_cdecl("LLVMFuzzerTestOneInput")
-public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    guard let data else { return fuzz(emptyInput, 0) }
     let bytes = Data(bytes: data, count: size)
     guard let file = try? SafeTensorsFile(data: bytes, path: "fuzz.safetensors") else { return 0 }
     for name in file.names {

@@ -35,3 +35,6 @@ public final class ScratchDirectory: @unchecked Sendable {
         return file
     }
 }
+
+/// A valid pointer for the empty input (libFuzzer may pass none with size 0).
+nonisolated(unsafe) public let emptyInput: UnsafePointer<UInt8> = UnsafePointer(UnsafeMutablePointer<UInt8>.allocate(capacity: 1))
