@@ -3,8 +3,9 @@ import Testing
 @testable import SynapseTrain
 
 /// `progress.json` is checked when a checkpoint is resumed: values a resumed run would trap
-/// on (found while fuzzing the checkpoint readers, Fuzz/FuzzCheckpointState) are a
-/// `CheckpointError` that names the field, not a crash.
+/// on (found while writing the checkpoint fuzz target, Fuzz/FuzzCheckpointState: `TrainingLog`
+/// reads `openInterval[2]` and converts it to `Int`) are a `CheckpointError` that names the
+/// field, not a crash.
 @Suite struct TrainingProgressDecodingTests {
     private func decode(_ json: String) throws -> TrainingProgress {
         try TrainingProgress.decode(json: Data(json.utf8), source: "run/ckpt")

@@ -43,9 +43,10 @@ import SynapseTestSupport
         #expect(override?.kind == .badOverride)
     }
 
-    /// Found by fuzzing (Fuzz/, FuzzConfig): `? ` (complex keys) and `- ? ` nest on one line
-    /// without brackets, and a lone `\r` ends a line for the YAML parser. All went uncounted,
-    /// and 100,000 `? ` crashed Yams with a stack overflow.
+    /// Found while writing the config fuzz target (Fuzz/FuzzConfig): `? ` (complex keys) and
+    /// `- ? ` nest on one line without brackets, `-` may be followed by a tab, and a lone `\r`,
+    /// NEL, LS or PS ends a line for the YAML parser. All went uncounted; 100,000 `? ` (or
+    /// `- ? `) crashed Yams with a stack overflow.
     @Test func everyNestingIndicatorAndLineBreakCounts() {
         #expect(YAMLLimits.violation(in: String(repeating: "? ", count: 63) + "x\n") == nil)
         #expect(YAMLLimits.violation(in: String(repeating: "? ", count: 64) + "x\n")?.line == 1)
