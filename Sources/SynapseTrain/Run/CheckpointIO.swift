@@ -180,7 +180,7 @@ final class CheckpointIO {
         try length.withUnsafeMutableBufferPointer { try comm.allReduce($0, op: .max) }
         var bytes = comm.isRoot ? progressJSON : [UInt8](repeating: 0, count: Int(length[0]))
         bytes = try comm.broadcast(bytes: bytes, root: 0)
-        let progress = try JSONDecoder().decode(TrainingProgress.self, from: Data(bytes))
+        let progress = try TrainingProgress.decode(json: Data(bytes), source: path.path)
         try sync.broadcastParameters(arena)
         for (_, tensor) in buffers { try sync.broadcast(tensor.data) }
         for buffer in optimizer.stateBuffers { try sync.broadcast(buffer.values) }

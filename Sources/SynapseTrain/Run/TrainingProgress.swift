@@ -1,3 +1,4 @@
+import Foundation
 import SynapseOptim
 
 /// Where a run stands: everything besides parameters and optimizer state that a resumed run
@@ -27,6 +28,39 @@ public struct TrainingProgress: Codable, Sendable, Equatable {
 
     /// Creates the state of a fresh run.
     public init() {}
+
+    /// Decodes a checkpoint's `progress.json` and checks what a resumed run relies on:
+    /// counters that are not negative, times and sums between 0 and 10^15 (so they convert to `Int`), and
+    /// an open log interval of exactly four sums. (A damaged value, with a CRC recomputed to
+    /// match, would otherwise trap in the resumed run: an index out of range, a NaN to `Int`.)
+    /// - Throws: `CheckpointError(.invalidState)` naming `source` and the bad field.
+    public static func decode(json: Data, source: String) throws -> TrainingProgress {
+        let p: TrainingProgress
+        do {
+            p = try JSONDecoder().decode(TrainingProgress.self, from: json)
+        } catch {
+            throw CheckpointError(.invalidState, "checkpoint \(source) has an unreadable progress.json (\(error)); it was not loaded.")
+        }
+        var problems: [String] = []
+        for (name, value) in [("step", p.step), ("epoch", p.epoch), ("batchInEpoch", p.batchInEpoch),
+                              ("epochsWithoutImprovement", p.epochsWithoutImprovement), ("bestEpoch", p.bestEpoch ?? 0)]
+        where value < 0 {
+            problems.append("\(name) is \(value)")
+        }
+        var sums = [("elapsedBefore", p.elapsedBefore), ("trainSamples", p.trainSamples), ("trainSeconds", p.trainSeconds)]
+        if let open = p.openInterval {
+            if open.count != 4 { problems.append("openInterval has \(open.count) values, not 4") }
+            sums += open.map { ("openInterval", $0) }
+        }
+        for (name, value) in sums where !(value >= 0 && value <= 1e15) {   // rejects NaN and infinities too
+            problems.append("\(name) is \(value)")
+        }
+        guard problems.isEmpty else {
+            throw CheckpointError(.invalidState, "checkpoint \(source) has an invalid progress.json: "
+                                  + problems.joined(separator: ", ") + "; it was not loaded. Resume from an earlier checkpoint.")
+        }
+        return p
+    }
 
     /// Records a validation result; returns whether it is the new best for the monitored
     /// metric (lower val_loss or higher val_accuracy, by more than min_delta).
