@@ -33,8 +33,8 @@ struct BadInputTableTests {
         #expect(!FileManager.default.fileExists(atPath: scene.run), "\(input.name): the run directory was created")
     }
 
-    @Test func tableHasAtLeastSixtyCasesWithDistinctNames() {
-        #expect(BadInput.table.count >= 60)
+    @Test func tableHasAtLeastAHundredCasesWithDistinctNames() {
+        #expect(BadInput.table.count >= 100)
         #expect(Set(BadInput.table.map(\.name)).count == BadInput.table.count)
     }
 }
@@ -300,6 +300,22 @@ struct BadInput: Sendable, CustomTestStringConvertible {
             try scene.writeDataSet()
             return ["train", try scene.config(scene.validConfig), "--run-dir", scene.run, "--resume", checkpoint]
         },
+        BadInput("eval a checkpoint with a NaN weight", 2, "NaN or infinite values") { scene in
+            try scene.nanCheckpoint()
+        },
+        BadInput("predict a checkpoint with a NaN weight", 2, "NaN or infinite values") { scene in
+            ["predict"] + [try scene.nanCheckpoint()[1], "--first", "1"]
+        },
+        BadInput("train --resume a checkpoint with a NaN weight", 2, "NaN or infinite values") { scene in
+            let checkpoint = try scene.nanCheckpoint()[1]
+            try scene.writeDataSet()
+            return ["train", try scene.config(scene.validConfig), "--run-dir", scene.run, "--resume", checkpoint]
+        },
+        BadInput("train model.init_from a checkpoint with a NaN weight", 2, "NaN or infinite values") { scene in
+            let checkpoint = try scene.nanCheckpoint()[1]
+            try scene.writeDataSet()
+            return ["train", try scene.config(scene.validConfig), "--run-dir", scene.run, "--set", "model.init_from=\(checkpoint)"]
+        },
         BadInput("eval a damaged checkpoint", 2, "incomplete") { scene in
             let checkpoint = try scene.copyOfCheckpoint()
             try FileManager.default.removeItem(atPath: checkpoint + "/state.json")
@@ -326,6 +342,11 @@ struct BadInput: Sendable, CustomTestStringConvertible {
             try scene.writeDataSet()
             return ["verify", try scene.config(scene.validConfig), "--steps", "-2"]
         },
+        BadInput("train --run-dir empty", 2, "--run-dir is empty") { scene in
+            try scene.writeDataSet()
+            return ["train", try scene.config(scene.validConfig), "--run-dir", ""]
+        },
+        BadInput("plot an empty run directory argument", 2, "is empty") { _ in ["plot", ""] },
         BadInput("plot a missing run directory", 2, "no such run directory") { scene in ["plot", scene.dir.file("nope")] },
         BadInput("plot a directory that is not a run", 2, "a run directory written by") { scene in ["plot", scene.dir.path] },
         BadInput("generate on an image model", 2, "checkpoint") { scene in ["generate", try scene.copyOfCheckpoint()] },
@@ -382,6 +403,17 @@ struct Scene: Sendable {
     /// Replaces the training labels.
     func writeLabels(_ bytes: [UInt8]) throws {
         try Scene.gzip(bytes, to: data + "/train-labels-idx1-ubyte.gz")
+    }
+
+    /// `["eval", CHECKPOINT]` for a copy of the real checkpoint whose last model weight is NaN
+    /// (state.json updated, so the size and CRC-32 checks pass and the finiteness check is what
+    /// refuses it).
+    func nanCheckpoint() throws -> [String] {
+        let checkpoint = try copyOfCheckpoint()
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: checkpoint + "/model.safetensors"))
+        bytes.replaceSubrange(bytes.count - 4 ..< bytes.count, with: [0x00, 0x00, 0xC0, 0x7F])   // quiet NaN
+        try Scene.replace("model.safetensors", in: checkpoint, with: bytes)
+        return ["eval", checkpoint]
     }
 
     /// A copy of a real checkpoint (an MLP trained 2 steps on the synthetic data) in this scene.

@@ -3,7 +3,7 @@ import Testing
 import SynapseTestSupport
 import SynapseTrain
 
-/// The GPT-style character model end to end: `synapse train configs/text-transformer.yaml` on a
+/// The GPT-style character model end to end: `synapse train configs/text-transformer-char.yaml` on a
 /// small text (validation bits per character must fall well below the text's unigram
 /// entropy), then `synapse generate` past the model's context (the key/value caches are
 /// rebuilt as the window slides): reproducible for a seed, made of the corpus's words.
@@ -17,7 +17,7 @@ import SynapseTrain
         let dir = try TestDirectory("text-transformer")
         let corpus = try dir.write(CLITextTests.corpus(), to: "corpus.txt")
         let run = dir.file("run")
-        let config = ProcessRunner.packageRoot.appendingPathComponent("configs/text-transformer.yaml").path
+        let config = ProcessRunner.packageRoot.appendingPathComponent("configs/text-transformer-char.yaml").path
         try CLITextTests.expectLearnsAndGenerates(config: config, corpus: corpus, run: run, overrides: Self.shortRun)
 
         // A prompt longer than the context: its last 32 characters are read.

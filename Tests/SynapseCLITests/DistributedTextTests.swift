@@ -14,7 +14,7 @@ extension DistributedTests {
 
     @Test("a character Transformer on 2 ranks reaches the weights of 1 rank")
     func transformerRunOnTwoRanksEqualsOneRank() throws {
-        try expectTwoRanksEqualOne("text-transformer", ["--set", "model.width=32", "--set", "model.layers=2",
+        try expectTwoRanksEqualOne("text-transformer-char", ["--set", "model.width=32", "--set", "model.layers=2",
                                                         "--set", "model.context=16"], showing: "blocks.1.qkv.weight")
     }
 
@@ -72,7 +72,7 @@ extension DistributedTests {
         defer { try? FileManager.default.removeItem(at: scratch) }
         let corpus = scratch.appendingPathComponent("corpus.txt")
         try Data(CLITextTests.corpus().utf8).write(to: corpus)
-        let config = ProcessRunner.packageRoot.appendingPathComponent("configs/text-transformer.yaml").path
+        let config = ProcessRunner.packageRoot.appendingPathComponent("configs/text-transformer-char.yaml").path
         let result = try DistributedJob(ranks: 2, ["verify", config, "--set", "data.path=\(corpus.path)", "--set", "model.width=32",
                                                    "--set", "model.layers=2", "--set", "train.batch_size=8", "--steps", "3"]).wait(timeout: 120)
         #expect(result.output.contains("PASS: 2 ranks train the same model as 1 rank"), "\(result.output)")
