@@ -84,7 +84,7 @@ final class DistributedJob {
         try self.init(apps: [App(ranks: ranks, arguments: arguments)], underMPI: true, throughLauncher: true)
     }
 
-    private init(apps: [App], underMPI: Bool, throughLauncher: Bool = false) throws {
+    private convenience init(apps: [App], underMPI: Bool, throughLauncher: Bool = false) throws {
         let synapse = try #require(DistributedJob.synapse)
         var argv: [String]
         if throughLauncher {
@@ -102,6 +102,12 @@ final class DistributedJob {
         } else {
             argv = [synapse] + apps[0].arguments
         }
+        try self.init(argv: argv)
+    }
+
+    /// Starts the command line `argv` (argv[0] an absolute path) as it is, e.g. a launcher
+    /// inside network-namespace hosts (`MultiHostCluster.job`).
+    init(argv: [String]) throws {
         // A test process that itself runs under mpirun must not pass its job's identity on.
         var environment = ProcessInfo.processInfo.environment.filter {
             !$0.key.hasPrefix("OMPI_") && !$0.key.hasPrefix("PMIX_")
