@@ -81,3 +81,35 @@ extension DistributedTests {
         #expect(eval.output.contains("test: loss"), "\(eval.output)")
     }
 }
+
+extension DistributedTests {
+    /// A link that comes back within the keepalive window is no failure: the ranks wait in their
+    /// all-reduce and carry on. No step may complete while the link is down (which also proves
+    /// the ranks' traffic really crosses it).
+    @Test("host 2's link down for 3 s, then up: the job pauses, carries on and finishes (exit 0)",
+          .enabled(if: MultiHostCluster.unavailableReason == nil, Comment(rawValue: MultiHostCluster.unavailableReason ?? "")))
+    func shortLinkOutageIsNotAFailure() throws {
+        let scratch = try DistributedRun.scratchDirectory("host-flap")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let run = scratch.appendingPathComponent("run")
+        let cluster = try MultiHostCluster(hosts: 2)
+        let total = 200
+        let job = try cluster.job(ranks: 2, Self.fixtureArguments(steps: total, runDirectory: run))
+        let progressed = job.waitForLoggedStep(20, runDirectory: run, timeout: 60)
+        var stepsWhileDown: [Int] = []
+        if progressed {
+            try cluster.setLink(host: 2, up: false)
+            // A row may be on its way when the cable is pulled: count from a moment later.
+            usleep(300_000)
+            let before = DistributedRun.loggedTrainSteps(run).max() ?? 0
+            usleep(2_700_000)
+            stepsWhileDown = DistributedRun.loggedTrainSteps(run).filter { $0 > before }
+            try cluster.setLink(host: 2, up: true)
+        }
+        let outcome = job.wait(timeout: 90)
+        try #require(progressed, "no training row at step ≥ 20 within 60 s:\n\(outcome.output)")
+        #expect(stepsWhileDown.isEmpty, "steps \(stepsWhileDown) were logged while host 2's link was down: the traffic does not cross it")
+        #expect(outcome.status == 0, "exit \(outcome.status) after a 3 s outage:\n\(outcome.output)")
+        #expect(DistributedRun.loggedTrainSteps(run).max() == total, "training rows end at \(DistributedRun.loggedTrainSteps(run).max() ?? 0)")
+    }
+}
