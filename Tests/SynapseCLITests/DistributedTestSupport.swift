@@ -10,7 +10,8 @@ import SynapseTrain
 /// One suite, serialized: the tests share the machine's cores, and two MPI jobs at once would
 /// slow each other down enough to make the timing checks (no hang, exit within 10 s) noisy.
 /// The tests live in extensions of this type, one file per topic
-/// (`DistributedEqualsLocalTests`, `DistributedResumeTests`, `DistributedFailureTests`).
+/// (`DistributedEqualsLocalTests`, `DistributedResumeTests`, `DistributedFailureTests`, and
+/// `MultiHostTests` / `MultiHostFaultTests`, which run across network-namespace hosts).
 @Suite("Distributed training under mpirun", .serialized,
        .enabled(if: DistributedJob.mpirun != nil, "mpirun not found on PATH (apt-get install openmpi-bin)"),
        .enabled(if: DistributedJob.synapse != nil, "synapse not built (swift build -c release builds it)"),
