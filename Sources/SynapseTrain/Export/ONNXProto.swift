@@ -43,23 +43,21 @@ public enum ONNX {
 
         /// A float32 tensor of `shape` holding `values` (row-major).
         init(name: String, shape: [Int], floats values: [Float]) {
-            precondition(values.count == shape.reduce(1, *), "ONNX.Tensor \(name): \(values.count) values for shape \(shape)")
-            self.name = name
-            dims = shape
-            dataType = .float
-            raw = []
-            raw.reserveCapacity(4 * values.count)
-            for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { raw.append(contentsOf: $0) } }
+            self.init(name: name, shape: shape, dataType: .float, values.map(\.bitPattern))
         }
 
         /// An int64 tensor of `shape` holding `values`.
         init(name: String, shape: [Int], int64s values: [Int64]) {
+            self.init(name: name, shape: shape, dataType: .int64, values)
+        }
+
+        private init<Bits: FixedWidthInteger>(name: String, shape: [Int], dataType: DataType, _ values: [Bits]) {
             precondition(values.count == shape.reduce(1, *), "ONNX.Tensor \(name): \(values.count) values for shape \(shape)")
             self.name = name
             dims = shape
-            dataType = .int64
+            self.dataType = dataType
             raw = []
-            raw.reserveCapacity(8 * values.count)
+            raw.reserveCapacity(MemoryLayout<Bits>.size * values.count)
             for v in values { withUnsafeBytes(of: v.littleEndian) { raw.append(contentsOf: $0) } }
         }
 
