@@ -68,6 +68,14 @@ public final class TrainedModel {
             source = ImageDataSource(data: images, globalBatch: comm.size, rank: comm.rank, worldSize: comm.size)
             replica = try Replica(config: config, inputShape: images.imageShape, classCount: images.classCount, comm: comm)
         }
+        try Self.readWeights(of: loaded, into: replica)
+    }
+
+    /// Reads the weights of `loaded` into `replica`, and for a `train.ema_decay` run their saved
+    /// moving average into `replica.ema` (which `withEvaluatedWeights` then swaps in).
+    /// - Throws: `CheckpointError` for a missing or damaged tensor; `UserError` when the run kept
+    ///   an average the checkpoint lacks.
+    public static func readWeights(of loaded: LoadedCheckpoint, into replica: Replica) throws {
         try loaded.safeTensors("model.safetensors").readModel(into: replica.arena, buffers: replica.buffers)
         if let ema = replica.ema,
            try !CheckpointIO.readAverage(of: loaded, into: ema, arena: replica.arena, buffers: replica.buffers) {
