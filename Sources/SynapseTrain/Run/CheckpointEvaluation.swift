@@ -48,8 +48,12 @@ public final class TrainedModel {
     }
 
     /// Rebuilds the model of `loaded`. No collectives: wrap it in `agreeOnSuccess`.
-    /// - Parameter data: the data to use instead of loading the config's own (it must be
-    ///   the same split and normalization).
+    /// - Parameters:
+    ///   - loaded: the checkpoint, read and checked.
+    ///   - overrides: `--set` overrides applied to the checkpoint's config (e.g. the data path).
+    ///   - comm: the ranks that evaluate together.
+    ///   - data: the data to use instead of loading the config's own (it must be
+    ///     the same split and normalization).
     public init(_ loaded: LoadedCheckpoint, overrides: [String], comm: any Communicator, data: TrainingData? = nil) throws {
         guard let yaml = loaded.files["config.yaml"] else {
             throw UserError("checkpoint \(loaded.path) has no config.yaml; it was not written by `synapse train`")
