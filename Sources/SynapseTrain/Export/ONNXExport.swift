@@ -27,6 +27,7 @@ public enum ONNXExport {
             self = .fixed(n)
         }
 
+        /// `dynamic`, or the number of samples.
         public var description: String {
             switch self {
             case .dynamic: "dynamic"

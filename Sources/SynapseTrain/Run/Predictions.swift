@@ -18,7 +18,9 @@ public enum Predictions {
 
     /// A class and the probability the model gives it.
     public struct Ranked: Sendable, Equatable {
+        /// The class index.
         public var `class`: Int
+        /// The model's probability for it, in [0, 1].
         public var probability: Float
     }
 
@@ -40,6 +42,7 @@ public enum Predictions {
         public var top: [Ranked]
         /// The most probable class (the lowest index among ties).
         public var predicted: Int { top[0].class }
+        /// Whether the most probable class is the true one.
         public var isCorrect: Bool { predicted == label }
     }
 
