@@ -32,9 +32,13 @@ public final class TrainingSession {
 
     /// Loads `configPath` with `overrides`, prepares data, model and run directory.
     /// - Parameters:
+    ///   - configPath: the YAML config file.
+    ///   - overrides: `--set KEY=VALUE` overrides, applied in order.
     ///   - runDirectory: nil for runs/<name>; an empty string is refused (it would mean the
     ///     current directory).
     ///   - resume: nil (fresh run), "auto" (RUN_DIR's latest checkpoint if any), or a path.
+    ///   - comm: the ranks of the job.
+    ///   - stopSignal: the signals that stop the run at a step boundary.
     ///   - faultInjection: test aid only (see `FaultInjection`); nil in real runs.
     public init(configPath: String, overrides: [String], runDirectory: String?, resume: String?,
                 comm: any Communicator, stopSignal: StopSignal = StopSignal(),
