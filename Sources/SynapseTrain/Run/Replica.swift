@@ -204,11 +204,20 @@ public final class Replica {
         -> DistributedSync.ControlFlags {
         guard let buckets else {
             loss.backward(gradient: backwardSeed)
-            return try sync.reduceGradients(arena, flags: local)
+            do {
+                return try sync.reduceGradients(arena, flags: local)
+            } catch let timeout as CollectiveTimeout {
+                throw timeout.adding("in the gradient all-reduce")
+            }
         }
         let reduction = sync.beginOverlappedReduction(arena, buckets: buckets, flags: local)
         loss.backward(gradient: backwardSeed, observer: reduction)
-        return try sync.finishReduction(reduction, arena: arena)
+        do {
+            return try sync.finishReduction(reduction, arena: arena)
+        } catch let timeout as CollectiveTimeout {
+            let n = buckets.buckets.count
+            throw timeout.adding("in the gradient all-reduce (\(n) bucket\(n == 1 ? "" : "s"), overlapped with backward)")
+        }
     }
 
     /// Zeroed gradients, then forward, loss and backward on all of this rank's rows at once
