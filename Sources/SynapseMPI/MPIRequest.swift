@@ -10,7 +10,8 @@ import SynapseComm
 /// `MPI_Test` (which also drives Open MPI's progress engine) until the operation completes or
 /// the limit passes, and then throws `CollectiveTimeout` instead of hanging; without one it
 /// blocks in `MPI_Wait`. The limit counts from the moment this rank starts waiting, so time
-/// spent computing while a bucket is in flight never counts against it.
+/// spent computing while a bucket is in flight never counts against it, and neither does time
+/// this process itself was stopped.
 final class MPIRequest: CollectiveRequest {
     /// The MPI function that started it (`MPI_Iallreduce`), for errors.
     let operation: String
@@ -43,9 +44,18 @@ final class MPIRequest: CollectiveRequest {
             }
             return
         }
-        let start = DispatchTime.now().uptimeNanoseconds
+        // The time waited counts only while this process runs: a gap between two polls longer
+        // than `maxPollGap` means it was stopped (SIGSTOP, a suspended job) or starved, and
+        // counting that pause would make a rank that is continued time out at once and blame
+        // the ranks that were waiting for IT.
+        let maxPollGap: UInt64 = 250_000_000
+        var waitedNanoseconds: UInt64 = 0
+        var last = DispatchTime.now().uptimeNanoseconds
         while try !test() {
-            let waited = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
+            let now = DispatchTime.now().uptimeNanoseconds
+            waitedNanoseconds += min(now - last, maxPollGap)
+            last = now
+            let waited = Double(waitedNanoseconds) * 1e-9
             if waited > limit {
                 throw CollectiveTimeout(operation: operation, limit: limit, waited: waited,
                                         rank: communicator.rank, size: communicator.size)

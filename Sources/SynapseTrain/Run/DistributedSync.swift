@@ -56,7 +56,8 @@ public struct DistributedSync {
         }
     }
 
-    /// Rules 4 and 5 in ONE all-reduce: the gradient arena is summed over ranks together with
+    /// Rules 4 and 5 in ONE all-reduce (`train.overlap: false`; the overlapped path is
+    /// `beginOverlappedReduction`): the gradient arena is summed over ranks together with
     /// the control flags stored right after it (`ParameterArena.controlSlots`), so every rank
     /// gets the same gradient and takes the same decision at the same step.
     ///

@@ -94,7 +94,10 @@ extension Trainer {
     func collectiveTimeout(_ timeout: CollectiveTimeout, state: TrainingProgress, inStep: Bool, lastCheckpoint: URL?) -> Error {
         var error = timeout.adding(inStep ? "at step \(state.step + 1) (epoch \(state.epoch + 1))"
                                           : "after step \(state.step) (epoch \(state.epoch + 1): metrics, validation or a checkpoint)")
-        error.advice = "The last good checkpoint \(lastCheckpoint.map { $0.path } ?? "(none yet)") is intact: resume with "
+        // Only rank 0 writes checkpoints, so only it knows the path of the last one.
+        let last = comm.isRoot ? lastCheckpoint.map { $0.path } ?? "(none yet)"
+            : "in \(runDirectory.appendingPathComponent("checkpoints").path)"
+        error.advice = "The last good checkpoint \(last) is intact: resume with "
             + "--resume auto once every rank can run, or raise train.collective_timeout if a rank is legitimately that slow."
         return error
     }
