@@ -55,6 +55,8 @@ public enum Benchmark {
         public var seconds: Double
         public var samplesPerSec: Double
         public var medianStepMs: Double
+        /// Milliseconds per step this rank waited on the gradient all-reduce (`TimingCommunicator`):
+        /// with `train.overlap` only the part that backward did not hide.
         public var allReduceMsPerStep: Double
         public var rankSkewMsPerStep: Double?
         public var rawAllReduceMs: Double?
