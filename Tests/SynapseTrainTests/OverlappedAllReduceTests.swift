@@ -155,12 +155,19 @@ final class FinalGradientRecorder: BackwardObserver {
 /// Bucketed, overlapped all-reduce against one all-reduce after backward, on ranks in one
 /// process (the fake fails a test when a bucket is written while in flight).
 @Suite struct OverlappedAllReduceTests {
-    @Test(arguments: [(2, "mlp"), (3, "mlp"), (2, "gpt"), (3, "gpt"), (2, "lstm")])
+    /// "mlp-sam": sharpness-aware minimization, whose two reductions per step are both overlapped;
+    /// "mlp-k2": two micro-batches per step, the second one's backward overlapped.
+    @Test(arguments: [(2, "mlp"), (3, "mlp"), (2, "gpt"), (3, "gpt"), (2, "lstm"), (2, "mlp-sam"), (3, "mlp-k2")])
     func overlappedEqualsOneAllReduceBitForBit(ranks: Int, model name: String) throws {
         let (model, kind) = name == "gpt" ? (OverlapFixture.gpt(), OverlapFixture.tokens)
             : name == "lstm" ? (OverlapFixture.lstm(), OverlapFixture.tokens) : (OverlapFixture.mlp(), OverlapFixture.features)
-        let overlapped = try OverlapFixture.train(OverlapFixture.config(model, overlap: true), kind, ranks: ranks, steps: 30)
-        let single = try OverlapFixture.train(OverlapFixture.config(model, overlap: false), kind, ranks: ranks, steps: 30)
+        func config(overlap: Bool) -> Config {
+            var c = OverlapFixture.config(model, overlap: overlap, accumulate: name == "mlp-k2" ? 2 : 1)
+            if name == "mlp-sam" { c.train.samRho = 0.05 }
+            return c
+        }
+        let overlapped = try OverlapFixture.train(config(overlap: true), kind, ranks: ranks, steps: 30)
+        let single = try OverlapFixture.train(config(overlap: false), kind, ranks: ranks, steps: 30)
         let alone = try Replica(config: OverlapFixture.config(model), inputShape: SyntheticShards(kind, globalBatch: 24, rank: 0, worldSize: 1).inputShape,
                                 classCount: SyntheticShards(kind, globalBatch: 24, rank: 0, worldSize: 1).classCount, comm: LocalCommunicator())
         #expect(alone.buckets == nil, "one rank: no communication at all")
