@@ -65,10 +65,15 @@ public struct RandomGenerator: RandomNumberGenerator, Codable, Equatable, Sendab
 
     /// Purpose tags for `init(seed:stream:)`.
     public enum Stream {
+        /// Drawing the initial weights.
         public static let initialization: UInt64 = 1
+        /// Shuffling the training data each epoch.
         public static let dataOrder: UInt64 = 2
+        /// Dropout masks.
         public static let dropout: UInt64 = 3
+        /// Random crops and flips of training images.
         public static let augmentation: UInt64 = 4
+        /// Choosing the validation samples held out of the training set.
         public static let split: UInt64 = 5
         /// Sampling text from a language model (`synapse generate`).
         public static let sampling: UInt64 = 6

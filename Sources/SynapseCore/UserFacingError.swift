@@ -15,5 +15,6 @@ public protocol UserFacingError: Error, CustomStringConvertible {
 }
 
 extension UserFacingError {
+    /// Bad input (exit status 2), unless a type says otherwise.
     public var isBadInput: Bool { true }
 }

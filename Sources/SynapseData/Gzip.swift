@@ -32,11 +32,13 @@ public enum Gzip {
     ///   permission, I/O error), `.corruptGzip` (bad data, CRC mismatch, cut short, trailing
     ///   bytes that are not another gzip member).
     ///
-    /// - Parameter limit: given the first bytes of the contents (more on each call, until it
-    ///   returns a limit), the size the contents may have at most, as the format's header
-    ///   declares it; nil while the header is incomplete. Decompression stops as soon as the
-    ///   output passes the limit (a "decompression bomb" is not inflated to the end), and an
-    ///   uncompressed file larger than the limit is refused before it is read.
+    /// - Parameters:
+    ///   - path: the file, gzip-compressed or not.
+    ///   - limit: given the first bytes of the contents (more on each call, until it
+    ///     returns a limit), the size the contents may have at most, as the format's header
+    ///     declares it; nil while the header is incomplete. Decompression stops as soon as the
+    ///     output passes the limit (a "decompression bomb" is not inflated to the end), and an
+    ///     uncompressed file larger than the limit is refused before it is read.
     public static func readFile(atPath path: String, limit: ((ArraySlice<UInt8>) throws -> SizeLimit?)? = nil) throws -> [UInt8] {
         let file = try OpenFile(path: path)
         var head = [UInt8](repeating: 0, count: 2)

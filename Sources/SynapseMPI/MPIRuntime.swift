@@ -30,6 +30,7 @@ public enum MPIThreadLevel: Int, Sendable, Comparable, CustomStringConvertible {
         self = [.multiple, .serialized, .funneled].first { $0.mpiValue == mpiValue } ?? .single
     }
 
+    /// Orders the levels from the weakest (`.single`) to the strongest (`.multiple`).
     public static func < (lhs: MPIThreadLevel, rhs: MPIThreadLevel) -> Bool {
         lhs.rawValue < rhs.rawValue
     }

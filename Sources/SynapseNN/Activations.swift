@@ -10,6 +10,7 @@ public final class ReLU: Module {
 public final class LeakyReLU: Module {
     /// Slope for negative inputs.
     public let negativeSlope: Float
+    /// Creates the layer with the slope for negative inputs.
     public init(negativeSlope: Float = 0.01) { self.negativeSlope = negativeSlope; super.init() }
     public override func forward(_ x: Tensor) -> Tensor { leakyRelu(x, negativeSlope: negativeSlope) }
 }
@@ -49,9 +50,10 @@ public final class Flatten: Module {
 public final class Dropout: Module, RandomizedModule {
     /// Probability of zeroing an element.
     public let p: Float
-    /// The mask generator (saved in checkpoints for exact resume).
+    /// The mask generator; training reseeds it at every step from (seed, step, rank, layer).
     public var rng: RandomGenerator
 
+    /// Creates the layer; `p` is in [0, 1).
     public init(p: Float = 0.5, rng: RandomGenerator = RandomGenerator(seed: 0, stream: RandomGenerator.Stream.dropout)) {
         precondition(p >= 0 && p < 1, "Dropout: p must be in [0, 1), got \(p)")
         self.p = p

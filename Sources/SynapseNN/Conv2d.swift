@@ -27,10 +27,17 @@ public final class Conv2d: Module {
 
     /// Creates the layer, drawing its weights (then its bias) from `rng`.
     /// - Parameters:
+    ///   - inChannels: channels of the input, C_in.
+    ///   - outChannels: filters, the channels of the output, C_out.
     ///   - kernelSize: filter size; `5` means 5×5, `[3, 5]` means 3 rows × 5 columns.
     ///   - initializer: weight scheme with fanIn = inChannels·kH·kW and
     ///     fanOut = outChannels·kH·kW (PyTorch's fans for convolutions); the bias always
     ///     uses PyTorch's default.
+    ///   - stride: step between windows.
+    ///   - padding: zeros added on each side of the input.
+    ///   - dilation: spacing between filter taps.
+    ///   - useBias: whether the layer adds a learned bias per filter.
+    ///   - rng: the generator the weights are drawn from.
     public init(inChannels: Int, outChannels: Int, kernelSize: Size2D, stride: Size2D = 1,
                 padding: Size2D = 0, dilation: Size2D = 1, bias useBias: Bool = true,
                 initializer: Initializer = .pytorchDefault, rng: inout RandomGenerator) {

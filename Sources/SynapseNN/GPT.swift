@@ -42,8 +42,16 @@ public final class GPT: Module {
 
     /// Creates the model with GPT-2's initialization drawn from `rng`.
     /// - Parameters:
+    ///   - vocabularySize: tokens in the vocabulary, V.
+    ///   - context: the longest sequence the model reads, T_max.
+    ///   - width: the embedding width C (a multiple of `heads`).
+    ///   - layers: Transformer blocks, N.
+    ///   - heads: attention heads per block; each sees C / heads dimensions.
+    ///   - positions: learned position vectors (GPT-2) or fixed sines and cosines.
+    ///   - tiedEmbeddings: the output layer reuses the token embedding's matrix.
     ///   - activation: makes each block's MLP nonlinearity (GELU for GPT-2).
     ///   - dropout: on the embeddings and on each branch before its residual add (0: none).
+    ///   - rng: the generator the weights are drawn from.
     public init(vocabularySize: Int, context: Int, width: Int, layers: Int, heads: Int,
                 positions: PositionEmbedding.Kind = .learned, tiedEmbeddings: Bool = true, dropout: Float = 0,
                 activation: () -> Module, rng: inout RandomGenerator) {

@@ -32,9 +32,13 @@ open class RecurrentNetwork: Module {
     /// - Parameters:
     ///   - name: the module's name in messages ("LSTM").
     ///   - gates: gate blocks per layer (LSTM 4, GRU 3, RNN 1).
+    ///   - hasCell: whether the layer carries a cell state besides h (LSTM).
+    ///   - inputSize: features of each time step's input.
+    ///   - hiddenSize: features of the hidden state h.
     ///   - layers: number of stacked layers (PyTorch `num_layers`).
     ///   - bias: whether each layer has `bias_ih` and `bias_hh`.
     ///   - dropout: dropout probability between layers, in [0, 1).
+    ///   - rng: the generator the weights are drawn from.
     ///   - dropoutRNG: the generator of the between-layer dropout masks.
     public init(name: String, gates: Int, hasCell: Bool, inputSize: Int, hiddenSize: Int, layers: Int, bias: Bool,
                 dropout: Float, rng: inout RandomGenerator, dropoutRNG: RandomGenerator) {

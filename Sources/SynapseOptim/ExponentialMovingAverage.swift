@@ -36,6 +36,7 @@ public final class ExponentialMovingAverage {
     /// Starts the average at the current weights and buffers.
     /// - Parameters:
     ///   - decay: in (0, 1); 0.999 averages over about the last thousand steps.
+    ///   - arena: the parameters whose average is kept.
     ///   - buffers: the module buffers to average with the parameters (batch norm statistics).
     public init(decay: Float, arena: ParameterArena, buffers: [Tensor]) {
         precondition(decay > 0 && decay < 1, "EMA decay must be in (0, 1), got \(decay)")

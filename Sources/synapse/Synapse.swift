@@ -14,7 +14,7 @@ struct Synapse: ParsableCommand {
         75 stopped by SIGTERM/SIGUSR1/SIGINT/SIGHUP with a checkpoint saved (resume with
         --resume auto); 130 a second Ctrl-C (SIGINT) quit without one.
         """,
-        subcommands: [TrainCommand.self, EvalCommand.self, BenchCommand.self, PlotCommand.self, InspectCommand.self, VerifyCommand.self, PredictCommand.self, GenerateCommand.self])
+        subcommands: [TrainCommand.self, EvalCommand.self, BenchCommand.self, PlotCommand.self, InspectCommand.self, VerifyCommand.self, PredictCommand.self, GenerateCommand.self, ExportCommand.self])
 
     /// Parses arguments ourselves so every usage error exits with status 2 (ArgumentParser's
     /// own default is 64), and so MPI is finalized on every path out.

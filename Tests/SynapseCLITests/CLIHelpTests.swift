@@ -8,7 +8,7 @@ struct CLIHelpTests {
     @Test func rootHelpListsTheSubcommandsAndExitStatuses() throws {
         let result = try SynapseCLI.run(["--help"])
         #expect(result.status == 0, "\(result.report)")
-        for text in ["USAGE: synapse <subcommand>", "train", "eval", "bench", "plot", "inspect", "verify", "predict", "Exit status", "75", "SIGUSR1"] {
+        for text in ["USAGE: synapse <subcommand>", "train", "eval", "bench", "plot", "inspect", "verify", "predict", "export", "Exit status", "75", "SIGUSR1"] {
             #expect(result.stdout.contains(text), "'\(text)' missing from\n\(result.report)")
         }
     }
@@ -30,6 +30,14 @@ struct CLIHelpTests {
         }
     }
 
+    @Test func exportHelpListsEveryOption() throws {
+        let result = try SynapseCLI.run(["export", "--help"])
+        #expect(result.status == 0, "\(result.report)")
+        for text in ["USAGE: synapse export <checkpoint>", "--onnx <FILE.onnx>", "--batch <N|dynamic>", "--data-path", "opset 17"] {
+            #expect(result.stdout.contains(text), "'\(text)' missing from\n\(result.report)")
+        }
+    }
+
     @Test func plotHelpListsEveryOption() throws {
         let result = try SynapseCLI.run(["plot", "--help"])
         #expect(result.status == 0, "\(result.report)")
@@ -46,7 +54,7 @@ struct CLIHelpTests {
         #expect(result.status == 0, "\(result.report)")
         #expect(result.stderr.isEmpty, "\(result.report)")
         // Option names without their dashes: fish writes them as `-l 'run-dir'`.
-        for text in ["train", "eval", "bench", "plot", "inspect", "verify", "predict", "generate", "run-dir", "resume", "top-k"] {
+        for text in ["train", "eval", "bench", "plot", "inspect", "verify", "predict", "generate", "export", "run-dir", "resume", "top-k", "onnx"] {
             #expect(result.stdout.contains(text), "'\(text)' missing from the \(shell) script\n\(result.report)")
         }
     }

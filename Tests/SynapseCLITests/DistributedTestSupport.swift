@@ -10,7 +10,8 @@ import SynapseTrain
 /// One suite, serialized: the tests share the machine's cores, and two MPI jobs at once would
 /// slow each other down enough to make the timing checks (no hang, exit within 10 s) noisy.
 /// The tests live in extensions of this type, one file per topic
-/// (`DistributedEqualsLocalTests`, `DistributedResumeTests`, `DistributedFailureTests`).
+/// (`DistributedEqualsLocalTests`, `DistributedResumeTests`, `DistributedFailureTests`, and
+/// `MultiHostTests` / `MultiHostFaultTests`, which run across network-namespace hosts).
 @Suite("Distributed training under mpirun", .serialized,
        .enabled(if: DistributedJob.mpirun != nil, "mpirun not found on PATH (apt-get install openmpi-bin)"),
        .enabled(if: DistributedJob.synapse != nil, "synapse not built (swift build -c release builds it)"),
@@ -84,7 +85,7 @@ final class DistributedJob {
         try self.init(apps: [App(ranks: ranks, arguments: arguments)], underMPI: true, throughLauncher: true)
     }
 
-    private init(apps: [App], underMPI: Bool, throughLauncher: Bool = false) throws {
+    private convenience init(apps: [App], underMPI: Bool, throughLauncher: Bool = false) throws {
         let synapse = try #require(DistributedJob.synapse)
         var argv: [String]
         if throughLauncher {
@@ -102,6 +103,12 @@ final class DistributedJob {
         } else {
             argv = [synapse] + apps[0].arguments
         }
+        try self.init(argv: argv)
+    }
+
+    /// Starts the command line `argv` (argv[0] an absolute path) as it is, e.g. a launcher
+    /// inside network-namespace hosts (`MultiHostCluster.job`).
+    init(argv: [String]) throws {
         // A test process that itself runs under mpirun must not pass its job's identity on.
         var environment = ProcessInfo.processInfo.environment.filter {
             !$0.key.hasPrefix("OMPI_") && !$0.key.hasPrefix("PMIX_")

@@ -23,6 +23,9 @@
 /// - Shape: x [N, Cin, H, W], weight [Cout, Cin, kH, kW], bias [Cout]
 ///   → [N, Cout, Hout, Wout], Hout = (H + 2·ph − dh·(kH − 1) − 1) / sh + 1 (same for W).
 /// - Parameters:
+///   - x: the input images.
+///   - weight: the filters.
+///   - bias: one value per filter, or nil.
 ///   - stride: step between windows (sh, sw).
 ///   - padding: zeros added on each side (ph, pw).
 ///   - dilation: spacing between kernel taps (dh, dw).

@@ -19,6 +19,9 @@ import CKernels
 ///
 /// - Shape: x [..., C], weight [C], bias [C] → [..., C] (rows = x.count / C).
 /// - Parameters:
+///   - x: the rows to normalize, each of C values.
+///   - weight: the per-channel scale γ.
+///   - bias: the per-channel shift β.
 ///   - epsilon: added to the variance before the square root (PyTorch's default 1e-5).
 public func layerNorm(_ x: Tensor, weight: Tensor, bias: Tensor, epsilon: Float = 1e-5) -> Tensor {
     precondition(x.rank >= 1 && x.shape.last! > 0, "layerNorm: input must be [..., C] with C > 0, got \(x.shape)")

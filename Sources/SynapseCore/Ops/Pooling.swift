@@ -7,6 +7,7 @@
 ///
 /// - Shape: [N, C, H, W] → [N, C, Hout, Wout], Hout = (H + 2·ph − kH) / sh + 1 (same for W).
 /// - Parameters:
+///   - x: the input planes.
 ///   - kernelSize: window (kH, kW).
 ///   - stride: step between windows; `nil` means the kernel size (PyTorch's default).
 ///   - padding: −∞ padding on each side, at most half the kernel (PyTorch's limit).
@@ -113,6 +114,7 @@ private func exactWindowMax(_ src: UnsafePointer<Float>, rows: Range<Int>, colum
 ///
 /// - Shape: [N, C, H, W] → [N, C, Hout, Wout], Hout = (H + 2·ph − kH) / sh + 1 (same for W).
 /// - Parameters:
+///   - x: the input planes.
 ///   - kernelSize: window (kH, kW).
 ///   - stride: step between windows; `nil` means the kernel size (PyTorch's default).
 ///   - padding: zero padding on each side, at most half the kernel (PyTorch's limit).

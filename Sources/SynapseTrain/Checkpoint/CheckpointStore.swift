@@ -72,7 +72,10 @@ public struct CheckpointStore: Sendable {
     /// ≤ `step`: ones with a higher step (left by an abandoned run you resumed from an earlier
     /// checkpoint) are kept until you delete them.
     ///
-    /// - Parameter state: its `files` are replaced by the sizes and CRC-32s of `files`.
+    /// - Parameters:
+    ///   - files: the checkpoint's files, by name, with their bytes.
+    ///   - step: the optimizer step the checkpoint holds; it names the directory.
+    ///   - state: its `files` are replaced by the sizes and CRC-32s of `files`.
     /// - Throws: `CheckpointError(.saveFailed)` naming the failing path and reason; then no new
     ///   `step-*` directory exists and `latest` is unchanged.
     @discardableResult

@@ -33,10 +33,12 @@ public final class TensorBoardWriter {
 
     /// Prepares the run directory's event files and opens a new one.
     /// - Parameters:
+    ///   - runDirectory: where the event files are written.
     ///   - keepUpToStep: nil for a fresh run; the checkpoint's step when resuming.
     ///   - config: the resolved config (YAML), written as a text summary at `step`.
     ///   - step: the step training starts from (0, or the checkpoint's).
     ///   - tokens: a text model: its throughput is tokens per second.
+    ///   - now: the time in the file's name and first event.
     public init(runDirectory: URL, keepUpToStep: Int?, config: String, step: Int, tokens: Bool, now: Date = Date()) throws {
         self.tokens = tokens
         let earlier = try Self.eventFiles(in: runDirectory)

@@ -46,23 +46,38 @@ public enum Benchmark {
 
     /// The measurements, identical on every rank after the reductions.
     public struct Report: Sendable, Codable {
+        /// The model, in words.
         public var model: String
+        /// Trainable parameters.
         public var parameters: Int
+        /// Ranks that ran the steps.
         public var ranks: Int
+        /// Samples (or windows) per rank per step.
         public var perRankBatch: Int
+        /// Samples (or windows) per step over all ranks.
         public var globalBatch: Int
+        /// Timed steps (after the warm-up).
         public var steps: Int
+        /// Wall time of the timed steps.
         public var seconds: Double
+        /// Global samples (or windows) per second.
         public var samplesPerSec: Double
+        /// Median step time, milliseconds.
         public var medianStepMs: Double
         /// Milliseconds per step this rank waited on the gradient all-reduce (`TimingCommunicator`):
         /// with `train.overlap` only the part that backward did not hide.
         public var allReduceMsPerStep: Double
+        /// Time waiting at a barrier for the slowest rank before each all-reduce, per step, milliseconds (nil unless the skew is timed apart).
         public var rankSkewMsPerStep: Double?
+        /// Median time of one all-reduce of the gradient's size alone, milliseconds (nil on one rank).
         public var rawAllReduceMs: Double?
+        /// Bytes all-reduced per step.
         public var gradientBytes: Int
+        /// Peak resident memory of rank 0, MiB.
         public var peakRSSMiB: Double
+        /// Tensor buffers allocated during the timed steps (0: every buffer reused).
         public var bufferAllocationsTimed: Int
+        /// OpenBLAS threads per rank.
         public var blasThreads: Int
         /// OpenBLAS's kernel set in this process ("SkylakeX", "Haswell", ...).
         public var blasCore: String

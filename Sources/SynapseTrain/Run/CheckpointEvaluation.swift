@@ -48,8 +48,12 @@ public final class TrainedModel {
     }
 
     /// Rebuilds the model of `loaded`. No collectives: wrap it in `agreeOnSuccess`.
-    /// - Parameter data: the data to use instead of loading the config's own (it must be
-    ///   the same split and normalization).
+    /// - Parameters:
+    ///   - loaded: the checkpoint, read and checked.
+    ///   - overrides: `--set` overrides applied to the checkpoint's config (e.g. the data path).
+    ///   - comm: the ranks that evaluate together.
+    ///   - data: the data to use instead of loading the config's own (it must be
+    ///     the same split and normalization).
     public init(_ loaded: LoadedCheckpoint, overrides: [String], comm: any Communicator, data: TrainingData? = nil) throws {
         guard let yaml = loaded.files["config.yaml"] else {
             throw UserError("checkpoint \(loaded.path) has no config.yaml; it was not written by `synapse train`")
@@ -68,6 +72,14 @@ public final class TrainedModel {
             source = ImageDataSource(data: images, globalBatch: comm.size, rank: comm.rank, worldSize: comm.size)
             replica = try Replica(config: config, inputShape: images.imageShape, classCount: images.classCount, comm: comm)
         }
+        try Self.readWeights(of: loaded, into: replica)
+    }
+
+    /// Reads the weights of `loaded` into `replica`, and for a `train.ema_decay` run their saved
+    /// moving average into `replica.ema` (which `withEvaluatedWeights` then swaps in).
+    /// - Throws: `CheckpointError` for a missing or damaged tensor; `UserError` when the run kept
+    ///   an average the checkpoint lacks.
+    public static func readWeights(of loaded: LoadedCheckpoint, into replica: Replica) throws {
         try loaded.safeTensors("model.safetensors").readModel(into: replica.arena, buffers: replica.buffers)
         if let ema = replica.ema,
            try !CheckpointIO.readAverage(of: loaded, into: ema, arena: replica.arena, buffers: replica.buffers) {

@@ -7,6 +7,7 @@ import Foundation
 public enum CheckpointReport {
     /// Value statistics of one tensor (over all its elements).
     public struct Statistics: Equatable, Sendable {
+        /// Number of elements.
         public var count: Int
         /// Smallest and largest finite value (0 when there is none).
         public var min: Float, max: Float

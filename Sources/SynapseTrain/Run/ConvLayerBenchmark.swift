@@ -21,8 +21,11 @@ public enum ConvLayerBenchmark {
 
     /// The conv layers' rates and their combined rate, plus a large sgemm's rate on this core.
     public struct Report: Sendable, Codable {
+        /// Each conv layer's rate.
         public var layers: [LayerRate]
+        /// All conv layers together, GFLOP/s.
         public var convGflops: Double
+        /// A large square sgemm on this core, GFLOP/s: the ceiling.
         public var sgemmGflops: Double
     }
 

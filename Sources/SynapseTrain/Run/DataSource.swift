@@ -16,8 +16,10 @@ public enum PredictionSpan: Sendable, Equatable {
 }
 
 extension DataSource {
+    /// Image data: not text.
     public var predictsText: Bool { false }
 
+    /// Image data: no bits per character.
     public func charactersPerPrediction(_ span: PredictionSpan) -> Double? { nil }
 
     /// `nats` per prediction over `span` in bits per character: the span's total nats divided

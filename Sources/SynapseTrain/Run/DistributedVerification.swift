@@ -28,6 +28,7 @@ import SynapseCore
 public enum DistributedVerification {
     /// One tensor's comparison.
     public struct TensorDifference: Sendable, Equatable {
+        /// The tensor's name in the checkpoint.
         public var name: String
         /// max |N ranks − 1 rank| over the tensor's elements.
         public var maxDifference: Float
@@ -41,8 +42,11 @@ public enum DistributedVerification {
 
     /// What the check found (complete on rank 0; other ranks get `passed` only).
     public struct Report: Sendable {
+        /// Ranks of the distributed run.
         public var ranks: Int
+        /// Steps both runs took.
         public var steps: Int
+        /// The largest relative difference that passes.
         public var tolerance: Float
         /// Recipe settings changed for the check, in words.
         public var adjustments: [String]

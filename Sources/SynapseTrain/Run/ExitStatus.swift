@@ -34,6 +34,7 @@ public struct UserError: UserFacingError, Sendable {
     public let message: String
     /// Creates the error with its full message.
     public init(_ message: String) { self.message = message }
+    /// The message, as printed.
     public var description: String { message }
 }
 
@@ -43,5 +44,6 @@ public struct TrainingFailure: Error, CustomStringConvertible, Sendable {
     public let message: String
     /// Creates the failure with its full message.
     public init(_ message: String) { self.message = message }
+    /// The message, as printed.
     public var description: String { message }
 }

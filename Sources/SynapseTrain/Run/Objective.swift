@@ -16,6 +16,7 @@ public protocol Objective {
 }
 
 extension Objective {
+    /// The mean loss over the batch.
     public func trainingLoss(_ output: Tensor, _ batch: TrainingBatch) -> Tensor {
         loss(output, batch, reduction: .mean)
     }
@@ -53,6 +54,7 @@ public struct Classification: Objective {
         }
     }
 
+    /// Targets whose class gets the largest output.
     public func correct(_ output: Tensor, _ batch: TrainingBatch) -> Int {
         countCorrect(logits: rows(output), labels: batch.targets)
     }

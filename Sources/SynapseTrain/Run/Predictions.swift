@@ -18,19 +18,32 @@ public enum Predictions {
 
     /// A class and the probability the model gives it.
     public struct Ranked: Sendable, Equatable {
+        /// The class index.
         public var `class`: Int
+        /// The model's probability for it, in [0, 1].
         public var probability: Float
     }
 
-    /// One sample's prediction.
+    /// One prediction: of an image's class, or of a text window's next token at one position.
     public struct Prediction: Sendable, Equatable {
-        /// Position in the split.
+        /// Position in the split: the image, or the validation window of a text model.
         public var position: Int
-        /// True class.
+        /// Text models: the position in the window (0..<T) whose next token this predicts; nil for images.
+        public var offset: Int?
+        /// Text models: the token id the model reads at `offset`; nil for images.
+        public var token: Int?
+        /// True class (the next token, for text).
         public var label: Int
+        /// The model's output for this sample, one value per class.
+        public var logits: [Float]
+        /// softmax(logits).
+        public var probabilities: [Float]
         /// The most probable classes, most probable first; `top` entries.
         public var top: [Ranked]
-        public var isCorrect: Bool { top.first?.class == label }
+        /// The most probable class (the lowest index among ties).
+        public var predicted: Int { top[0].class }
+        /// Whether the most probable class is the true one.
+        public var isCorrect: Bool { predicted == label }
     }
 
     /// The model of the run that wrote `checkpoint` (a checkpoint directory, its `latest`
@@ -44,29 +57,34 @@ public enum Predictions {
 
     /// Scores `split` with the model's evaluated weights (the moving average if the run kept
     /// one) in evaluation mode, and returns the selected samples' predictions, in split order.
+    /// For a text model a sample is a validation window of `data.context` tokens, and it gives
+    /// one prediction per position (what follows each token), so `.first(2)` returns 2·T.
     /// Runs on this process alone (no collectives).
-    /// - Throws: `UserError` for a position outside the split or a count below 1.
+    /// - Throws: `UserError` for a position outside the split, a count below 1, or
+    ///   `.misclassified` on a text model.
     public static func predict(_ trained: TrainedModel, split: EvaluationSplit, selection: Selection,
                                top: Int) throws -> [Prediction] {
-        guard trained.source is ImageDataSource else {
-            throw UserError("predict shows the classes an image model gives its images; this is a text model: "
-                            + "use synapse generate to sample text from it")
-        }
+        let text = !(trained.source is ImageDataSource)
         try trained.requireSamples(in: split, checkpoint: trained.config.name)
-        let count = trained.data.count(of: split)
+        let count = trained.source.count(of: split)
+        let unit = text ? "window" : "sample"
         let wanted: Set<Int>
         var limit = Int.max, onlyWrong = false
         switch selection {
         case .positions(let positions):
-            guard !positions.isEmpty else { throw UserError("predict: give at least one sample position") }
+            guard !positions.isEmpty else { throw UserError("predict: give at least one \(unit) position") }
             if let bad = positions.first(where: { !(0..<count).contains($0) }) {
-                throw UserError("predict: sample \(bad) is outside the \(split.rawValue) split, which has samples 0…\(count - 1)")
+                throw UserError("predict: \(unit) \(bad) is outside the \(split.rawValue) split, which has \(unit)s 0…\(count - 1)")
             }
             wanted = Set(positions)
         case .first(let n):
             guard n >= 1 else { throw UserError("predict: --first must be at least 1, got \(n)") }
             wanted = Set(0..<min(n, count))
         case .misclassified(let n):
+            guard !text else {
+                throw UserError("predict: --misclassified picks images the model gets wrong; a text model predicts every "
+                                + "position of a window: choose windows with --first N or --samples I ...")
+            }
             guard n >= 1 else { throw UserError("predict: --misclassified must be at least 1, got \(n)") }
             wanted = Set(0..<count)
             limit = n
@@ -82,16 +100,24 @@ public enum Predictions {
             try noGrad {
                 try trained.source.forEachEvalBatch(split: split, batchSize: trained.config.train.evalBatchSize) { batch in
                     guard position <= last && out.count < limit else { return }
-                    let probabilities = softmax(model(batch.inputs))
-                    let classes = probabilities.shape[1]
-                    for (row, label) in batch.targets.enumerated() {
+                    let logits = model(batch.inputs)                      // [samples, classes] or [windows·T, V]
+                    let probabilities = softmax(logits)
+                    let classes = logits.shape[1]
+                    let samples = batch.inputs.shape[0], T = text ? batch.inputs.shape[1] : 1
+                    for sample in 0..<samples {
                         defer { position += 1 }
                         guard wanted.contains(position) && out.count < limit else { continue }
-                        let p = probabilities.pointer + row * classes
-                        let ranked = (0..<classes).sorted { p[$0] > p[$1] || (p[$0] == p[$1] && $0 < $1) }
-                        let prediction = Prediction(position: position, label: Int(label),
-                                                    top: ranked.prefix(top).map { Ranked(class: $0, probability: p[$0]) })
-                        if !onlyWrong || !prediction.isCorrect { out.append(prediction) }
+                        for t in 0..<T {
+                            let row = sample * T + t
+                            let p = UnsafeBufferPointer(start: probabilities.pointer + row * classes, count: classes)
+                            let ranked = (0..<classes).sorted { p[$0] > p[$1] || (p[$0] == p[$1] && $0 < $1) }
+                            let prediction = Prediction(
+                                position: position, offset: text ? t : nil, token: text ? Int(batch.inputs.pointer[row]) : nil,
+                                label: Int(batch.targets[row]),
+                                logits: Array(UnsafeBufferPointer(start: logits.pointer + row * classes, count: classes)),
+                                probabilities: Array(p), top: ranked.prefix(top).map { Ranked(class: $0, probability: p[$0]) })
+                            if !onlyWrong || !prediction.isCorrect { out.append(prediction) }
+                        }
                     }
                 }
             }

@@ -93,12 +93,16 @@ public final class TextDataSource: DataSource {
         if !data.split.validation.isEmpty { _ = try validationWindows(batchSize: 1) }   // too short for one window: say so now
     }
 
+    /// Steps that cover the training text once: its tokens over (global windows per step × context).
     public var stepsPerEpoch: Int { max(1, data.split.train.count / (windows.globalBatchSize * context)) }
 
+    /// Next-token predictions per global step: one per position of every window.
     public var predictionsPerStep: Int { windows.globalBatchSize * context }
 
+    /// Text: losses are also reported in bits per character.
     public var predictsText: Bool { true }
 
+    /// Characters per predicted token over `span` (1 for a character tokenizer), to turn nats per token into bits per character.
     public func charactersPerPrediction(_ span: PredictionSpan) -> Double? {
         if case .characters = data.tokenizer { return 1 }
         switch span {
@@ -118,6 +122,7 @@ public final class TextDataSource: DataSource {
         }
     }
 
+    /// The corpus, its split, the tokenizer and the context, in words.
     public var description: String {
         switch data.tokenizer {
         case .characters:
@@ -147,6 +152,7 @@ public final class TextDataSource: DataSource {
         return TrainingBatch(inputs: batch.inputs, targets: batch.targets)
     }
 
+    /// Calls `body` with this rank's validation windows, `batchSize` at a time (text has no test split).
     public func forEachEvalBatch(split: EvaluationSplit, batchSize: Int, _ body: (TrainingBatch) throws -> Void) throws {
         guard split == .validation, !data.split.validation.isEmpty else {
             throw UserError("a text run has no \(split.rawValue) split to score: it has a training and a validation part "

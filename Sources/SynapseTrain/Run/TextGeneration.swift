@@ -45,11 +45,8 @@ public final class TextGenerator {
         }
         tokenizer = try JSONDecoder().decode(TextTokenizer.self, from: json)
         replica = try Replica(config: config, inputShape: [], classCount: tokenizer.count, comm: LocalCommunicator())
-        try loaded.safeTensors("model.safetensors").readModel(into: replica.arena, buffers: replica.buffers)
-        if let ema = replica.ema {
-            _ = try CheckpointIO.readAverage(of: loaded, into: ema, arena: replica.arena, buffers: replica.buffers)
-            ema.swapWithModel()   // generate with the averaged weights, as validation scored them
-        }
+        try TrainedModel.readWeights(of: loaded, into: replica)
+        replica.ema?.swapWithModel()   // generate with the averaged weights, as validation scored them
         if let gpt = replica.model as? GPT {
             decoder = TransformerDecoder(model: gpt)
         } else if let layers = (replica.model as? Sequential)?.layers, layers.count == 4, let embed = layers[0] as? Embedding,

@@ -7,8 +7,11 @@ import SynapseOptim
 extension Trainer {
     /// The model, its parameters, the optimizer and the moving average of this rank's replica.
     public var model: Module { replica.model }
+    /// The parameters and gradients of this rank's replica.
     public var arena: ParameterArena { replica.arena }
+    /// The replica's optimizer.
     public var optimizer: any Optimizer { replica.optimizer }
+    /// The replica's moving average of the weights, or nil.
     public var ema: ExponentialMovingAverage? { replica.ema }
     /// The images of an image run (the programming error of asking a text run stops).
     public var data: TrainingData {

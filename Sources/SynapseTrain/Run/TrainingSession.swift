@@ -32,9 +32,13 @@ public final class TrainingSession {
 
     /// Loads `configPath` with `overrides`, prepares data, model and run directory.
     /// - Parameters:
+    ///   - configPath: the YAML config file.
+    ///   - overrides: `--set KEY=VALUE` overrides, applied in order.
     ///   - runDirectory: nil for runs/<name>; an empty string is refused (it would mean the
     ///     current directory).
     ///   - resume: nil (fresh run), "auto" (RUN_DIR's latest checkpoint if any), or a path.
+    ///   - comm: the ranks of the job.
+    ///   - stopSignal: the signals that stop the run at a step boundary.
     ///   - faultInjection: test aid only (see `FaultInjection`); nil in real runs.
     public init(configPath: String, overrides: [String], runDirectory: String?, resume: String?,
                 comm: any Communicator, stopSignal: StopSignal = StopSignal(),
@@ -57,9 +61,7 @@ public final class TrainingSession {
             guard comm.isRoot else { return nil }
             return try RunDirectoryLock.holdingExisting(in: runDir)
         }
-        resumePoint = try sync.agreeOnSuccess("finding the checkpoint to resume from") {
-            try TrainingSession.resolveResume(resume, runDirectory: runDir, isRoot: comm.isRoot)
-        }
+        resumePoint = try TrainingSession.agreeOnResumePoint(resume, runDirectory: runDir, sync: sync)
         trainer = try sync.agreeOnSuccess("loading the data and building the model") {
             try Trainer(config: config, comm: comm, runDirectory: runDir, stopSignal: stopSignal)
         }
@@ -81,6 +83,28 @@ public final class TrainingSession {
         let summary = try trainer.run(resumeFrom: resumePoint)
         printSummary(summary)
         return summary
+    }
+
+    /// Resolves `--resume` on rank 0 and tells every rank the verdict. Only rank 0 looks at
+    /// the run directory: on several machines the others may not see it (it need not be on a
+    /// shared file system, since rank 0 alone reads the checkpoint and broadcasts it). Were
+    /// each rank to look for itself, `--resume auto` would resume on rank 0 and start afresh
+    /// elsewhere, and the ranks would wait in different collectives for ever.
+    ///
+    /// On the other ranks the returned URL only says "resume" (and names the checkpoint in
+    /// messages); they never open it.
+    static func agreeOnResumePoint(_ resume: String?, runDirectory: URL, sync: DistributedSync) throws -> URL? {
+        let comm = sync.comm
+        let resolved = try sync.agreeOnSuccess("finding the checkpoint to resume from") { () throws -> URL? in
+            guard comm.isRoot else { return nil }
+            return try TrainingSession.resolveResume(resume, runDirectory: runDirectory, isRoot: true)
+        }
+        guard comm.size > 1, let resume else { return resolved }
+        let resumes = try comm.allReduce([resolved == nil ? 0 : 1], op: .max)[0] > 0
+        guard resumes else { return nil }
+        return resolved ?? (resume == "auto"
+            ? runDirectory.appendingPathComponent(CheckpointStore.directoryName).appendingPathComponent(CheckpointStore.latestName)
+            : URL(fileURLWithPath: resume))
     }
 
     /// Resolves `--resume`: "auto" means RUN_DIR's latest checkpoint if one exists (fresh
