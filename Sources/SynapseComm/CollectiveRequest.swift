@@ -20,6 +20,8 @@ public protocol CollectiveRequest: AnyObject {
 public final class CompletedRequest: CollectiveRequest {
     /// Creates the completed request.
     public init() {}
+    /// Always true: the operation was done before the request existed.
     public func test() throws -> Bool { true }
+    /// Returns at once.
     public func wait() throws {}
 }

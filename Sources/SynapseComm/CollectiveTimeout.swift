@@ -40,6 +40,7 @@ public struct CollectiveTimeout: Error, CustomStringConvertible, Sendable {
         size == 2 ? "rank \(1 - rank) did not arrive" : "one or more of the other \(size - 1) ranks did not arrive"
     }
 
+    /// The whole message: who waited how long, where, which rank did not arrive, and the advice.
     public var description: String {
         let place = context.isEmpty ? "" : " " + context.joined(separator: " ")
         var text = "collective timeout: rank \(rank) waited \(formatted(waited)) s (train.collective_timeout: \(formatted(limit)))"
