@@ -11,8 +11,10 @@ public protocol BackwardObserver: AnyObject {
     /// their index in this array.
     var watchedLeaves: [Tensor] { get }
     /// `watchedLeaves[index]`'s gradient is final for this pass. Called once per watched leaf
-    /// per pass: before the first rule for leaves the pass never reaches (frozen, unused), else
-    /// right after the last rule that reads the leaf.
+    /// per pass: right after the last rule that reads the leaf; before the first rule for a
+    /// leaf no rule can write (frozen: `requiresGrad` false); after the last rule for a
+    /// trainable leaf that no rule reads (unused — or written by a rule that does not list it
+    /// among its inputs, which must then not be sent early).
     func gradientIsFinal(_ index: Int)
     /// Called after every backward rule: a moment to make progress on communication.
     func backwardRuleDidRun()
@@ -38,7 +40,8 @@ extension Tensor {
             for i in reads { remaining[i] += 1 }
             readers.append(reads)
         }
-        for i in leaves.indices where remaining[i] == 0 { observer.gradientIsFinal(i) }
+        let unread = leaves.indices.filter { remaining[$0] == 0 }
+        for i in unread where !leaves[i].requiresGrad { observer.gradientIsFinal(i) }
         runBackward(gradient: gradient, order: order) { position in
             for i in readers[position] {
                 remaining[i] -= 1
@@ -46,5 +49,6 @@ extension Tensor {
             }
             observer.backwardRuleDidRun()
         }
+        for i in unread where leaves[i].requiresGrad { observer.gradientIsFinal(i) }
     }
 }

@@ -88,11 +88,13 @@ enum OverlapFixture {
     /// every parameter at the moment `gradientIsFinal` names it equals its gradient after the
     /// whole pass, bit for bit; and the layout check — the order in which parameters become final
     /// against their order in the arena.
-    @Test(arguments: ["mlp", "gpt", "lstm", "cnn-bn"])
+    @Test(arguments: ["mlp", "gpt", "lstm", "gru", "rnn", "cnn-bn"])
     func aGradientReportedFinalNeverChangesAgain(model name: String) throws {
         let (model, kind): (ModelConfig, SyntheticShards.Kind) = switch name {
         case "gpt": (OverlapFixture.gpt(), OverlapFixture.tokens)
         case "lstm": (OverlapFixture.lstm(), OverlapFixture.tokens)
+        case "gru", "rnn":
+            ({ var m = OverlapFixture.lstm(); m.kind = name == "gru" ? .gru : .rnn; return m }(), OverlapFixture.tokens)
         case "cnn-bn":
             ({ var m = ModelConfig(); m.kind = .cnn; m.conv = [4]; m.kernelSize = 3; m.batchNorm = true; m.hidden = [8]; return m }(),
              .features(2 * 6 * 6, classes: 3))
@@ -156,14 +158,16 @@ final class FinalGradientRecorder: BackwardObserver {
 /// process (the fake fails a test when a bucket is written while in flight).
 @Suite struct OverlappedAllReduceTests {
     /// "mlp-sam": sharpness-aware minimization, whose two reductions per step are both overlapped;
-    /// "mlp-k2": two micro-batches per step, the second one's backward overlapped.
-    @Test(arguments: [(2, "mlp"), (3, "mlp"), (2, "gpt"), (3, "gpt"), (2, "lstm"), (2, "mlp-sam"), (3, "mlp-k2")])
+    /// "mlp-k2": two micro-batches per step, the second one's backward overlapped; "mlp-frozen":
+    /// a frozen layer in the middle.
+    @Test(arguments: [(2, "mlp"), (3, "mlp"), (2, "gpt"), (3, "gpt"), (2, "lstm"), (2, "mlp-sam"), (3, "mlp-k2"), (2, "mlp-frozen")])
     func overlappedEqualsOneAllReduceBitForBit(ranks: Int, model name: String) throws {
         let (model, kind) = name == "gpt" ? (OverlapFixture.gpt(), OverlapFixture.tokens)
             : name == "lstm" ? (OverlapFixture.lstm(), OverlapFixture.tokens) : (OverlapFixture.mlp(), OverlapFixture.features)
         func config(overlap: Bool) -> Config {
             var c = OverlapFixture.config(model, overlap: overlap, accumulate: name == "mlp-k2" ? 2 : 1)
             if name == "mlp-sam" { c.train.samRho = 0.05 }
+            if name == "mlp-frozen" { c.train.freeze = ["fc2"] }   // its bucket holds gradients no rule writes
             return c
         }
         let overlapped = try OverlapFixture.train(config(overlap: true), kind, ranks: ranks, steps: 30)
