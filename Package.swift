@@ -71,7 +71,7 @@ let package = Package(
                           path: "Examples/Attention"),
 
         // MARK: - Tests
-        .target(name: "SynapseTestSupport", dependencies: ["SynapseCore"],
+        .target(name: "SynapseTestSupport", dependencies: ["SynapseCore", "SynapseComm"],
                 path: "Tests/SynapseTestSupport"),
         .testTarget(name: "SynapseCoreTests", dependencies: ["SynapseCore", "SynapseTestSupport"],
                     exclude: ["Reference"]),   // the numpy scripts that generate the reference values

@@ -21,3 +21,5 @@ static inline int cmpi_thread_single(void) { return MPI_THREAD_SINGLE; }
 static inline int cmpi_thread_serialized(void) { return MPI_THREAD_SERIALIZED; }
 static inline MPI_Datatype cmpi_byte(void) { return MPI_BYTE; }
 static inline int cmpi_max_error_string(void) { return MPI_MAX_ERROR_STRING; }
+static inline MPI_Status *cmpi_status_ignore(void) { return MPI_STATUS_IGNORE; }
+static inline MPI_Request cmpi_request_null(void) { return MPI_REQUEST_NULL; }

@@ -21,6 +21,11 @@ public protocol Communicator: AnyObject {
     func allReduce(_ buffer: UnsafeMutableBufferPointer<Float>, op: ReduceOp) throws
     /// Same as `allReduce` for doubles (metric sums that must not lose precision).
     func allReduce(_ buffer: UnsafeMutableBufferPointer<Double>, op: ReduceOp) throws
+    /// Starts `allReduce` of `buffer` in place and returns at once with its request
+    /// (`MPI_Iallreduce`): the gradient buckets go out while backward still runs. The buffer
+    /// belongs to the communicator until the request completes (`CollectiveRequest`), and every
+    /// rank must start its requests in the same order.
+    func startAllReduce(_ buffer: UnsafeMutableBufferPointer<Float>, op: ReduceOp) throws -> any CollectiveRequest
     /// Copies `buffer` from rank `root` to every other rank.
     func broadcast(_ buffer: UnsafeMutableRawBufferPointer, root: Int) throws
     /// Returns when every rank has reached it.
@@ -55,6 +60,10 @@ public final class LocalCommunicator: Communicator {
     public var size: Int { 1 }
     public func allReduce(_ buffer: UnsafeMutableBufferPointer<Float>, op: ReduceOp) throws {}
     public func allReduce(_ buffer: UnsafeMutableBufferPointer<Double>, op: ReduceOp) throws {}
+    /// A request that is already complete: one rank's buffer is its own sum.
+    public func startAllReduce(_ buffer: UnsafeMutableBufferPointer<Float>, op: ReduceOp) throws -> any CollectiveRequest {
+        CompletedRequest()
+    }
     public func broadcast(_ buffer: UnsafeMutableRawBufferPointer, root: Int) throws {}
     public func barrier() throws {}
 }

@@ -81,6 +81,14 @@ extension Tensor {
     /// After the pass, intermediate tensors drop their graph records and gradients (as PyTorch
     /// frees the graph), so their buffers go back to the pool. Leaves keep `grad`.
     public func backward(gradient: Tensor? = nil) {
+        runBackward(gradient: gradient, order: topologicalOrder()) { _ in }
+    }
+
+    /// The pass itself over `order` (this tensor's `topologicalOrder()`): seeds the gradient,
+    /// runs each rule from the loss down, calls `ruleDidRun(position in order)` after each
+    /// recorded node (also one that no gradient reached),
+    /// then frees the graph.
+    func runBackward(gradient: Tensor?, order: [Tensor], ruleDidRun: (Int) -> Void) {
         precondition(requiresGrad, "backward(): this tensor does not require a gradient")
         let seed: Tensor
         if let gradient {
@@ -90,13 +98,14 @@ extension Tensor {
             precondition(count == 1, "backward(): a non-scalar tensor of shape \(shape) needs an explicit gradient")
             seed = Tensor(shape: shape, repeating: 1)
         }
-        let order = topologicalOrder()
         accumulateGrad { g in
             for i in 0..<g.count { g[i] += seed.data[i] }
         }
-        for t in order.reversed() {
-            guard let node = t.gradNode, let g = t.grad else { continue }
-            node.backward(t, g)
+        for position in order.indices.reversed() {
+            let t = order[position]
+            guard let node = t.gradNode else { continue }
+            if let g = t.grad { node.backward(t, g) }   // no gradient reached t: nothing to pass on
+            ruleDidRun(position)
         }
         for t in order where t.gradNode != nil {
             t.gradNode = nil

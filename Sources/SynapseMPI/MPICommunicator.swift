@@ -37,6 +37,12 @@ public final class MPICommunicator: Communicator {
     /// Most elements (bytes for `broadcast`) passed to one MPI call. MPI counts are Int32, so
     /// longer buffers are sent as consecutive chunks; smaller values exist only to test that.
     public let maxCountPerCall: Int
+    /// The collective watchdog (`train.collective_timeout`): seconds a rank waits for any
+    /// collective before it throws `CollectiveTimeout` (the CLI then aborts the job); 0 = wait
+    /// forever in the blocking MPI calls. When on, every collective runs as its non-blocking
+    /// form (`MPI_Iallreduce`, `MPI_Ibcast`, `MPI_Ibarrier`, `MPI_Iallgather`) polled with
+    /// `MPI_Test` against the deadline: no watchdog thread, no MPI call from a second thread.
+    public var collectiveTimeout: Double = 0
     /// Synapse's duplicate of MPI_COMM_WORLD; nil once `finalize()` has run.
     private var comm: MPI_Comm?
 
@@ -128,6 +134,11 @@ public final class MPICommunicator: Communicator {
         precondition((0..<size).contains(root), "broadcast root \(root) outside 0..<\(size)")
         let comm = try activeComm("MPI_Bcast")
         guard let base = buffer.baseAddress else { return }
+        if collectiveTimeout > 0 {
+            return try watched("MPI_Ibcast", count: buffer.count) { offset, count, request in
+                MPI_Ibcast(base + offset, count, cmpi_byte(), Int32(root), comm, request)
+            }.wait()
+        }
         try forEachChunk(of: buffer.count) { offset, count in
             try MPIError.check(MPI_Bcast(base + offset, count, cmpi_byte(), Int32(root), comm), "MPI_Bcast")
         }
@@ -135,7 +146,24 @@ public final class MPICommunicator: Communicator {
 
     /// Returns when every rank has reached it (`MPI_Barrier`).
     public func barrier() throws {
-        try MPIError.check(MPI_Barrier(try activeComm("MPI_Barrier")), "MPI_Barrier")
+        let comm = try activeComm("MPI_Barrier")
+        if collectiveTimeout > 0 {
+            return try watched("MPI_Ibarrier", count: 1) { _, _, request in MPI_Ibarrier(comm, request) }.wait()
+        }
+        try MPIError.check(MPI_Barrier(comm), "MPI_Barrier")
+    }
+
+    /// Starts an in-place float all-reduce (`MPI_Iallreduce` with `MPI_IN_PLACE`, one request
+    /// per chunk of at most `maxCountPerCall`) and returns its request at once. `buffer` must
+    /// stay untouched until the request completes; every rank starts its requests in the same
+    /// order. An empty buffer returns a completed request.
+    public func startAllReduce(_ buffer: UnsafeMutableBufferPointer<Float>, op: ReduceOp) throws -> any CollectiveRequest {
+        let comm = try activeComm("MPI_Iallreduce")
+        guard let base = buffer.baseAddress, buffer.count > 0 else { return CompletedRequest() }
+        let mpiOp = Self.mpiOp(op)
+        return try watched("MPI_Iallreduce", count: buffer.count) { offset, count, request in
+            MPI_Iallreduce(cmpi_in_place(), base + offset, count, cmpi_float(), mpiOp, comm, request)
+        }
     }
 
     /// Gathers one value from every rank; element `r` of the result is rank r's value.
@@ -147,9 +175,17 @@ public final class MPICommunicator: Communicator {
         let comm = try activeComm("MPI_Allgather")
         var mine = value
         var all = [UInt64](repeating: 0, count: size)
-        try all.withUnsafeMutableBufferPointer { out in
-            try MPIError.check(MPI_Allgather(&mine, 1, cmpi_uint64(), out.baseAddress, 1, cmpi_uint64(), comm),
-                               "MPI_Allgather")
+        // One pointer for `mine` for the whole operation: a non-blocking call keeps reading it.
+        try withUnsafeMutablePointer(to: &mine) { send in
+            try all.withUnsafeMutableBufferPointer { out in
+                if collectiveTimeout > 0 {
+                    return try watched("MPI_Iallgather", count: 1) { _, _, request in
+                        MPI_Iallgather(send, 1, cmpi_uint64(), out.baseAddress, 1, cmpi_uint64(), comm, request)
+                    }.wait()
+                }
+                try MPIError.check(MPI_Allgather(send, 1, cmpi_uint64(), out.baseAddress, 1, cmpi_uint64(), comm),
+                                   "MPI_Allgather")
+            }
         }
         return all
     }
@@ -159,14 +195,37 @@ public final class MPICommunicator: Communicator {
     ) throws {
         let comm = try activeComm("MPI_Allreduce")
         guard let base = buffer.baseAddress else { return }
-        let mpiOp: MPI_Op = switch op {
-        case .sum: cmpi_op_sum()
-        case .max: cmpi_op_max()
+        let mpiOp = Self.mpiOp(op)
+        if collectiveTimeout > 0 {
+            return try watched("MPI_Iallreduce", count: buffer.count) { offset, count, request in
+                MPI_Iallreduce(cmpi_in_place(), base + offset, count, type, mpiOp, comm, request)
+            }.wait()
         }
         try forEachChunk(of: buffer.count) { offset, count in
             try MPIError.check(MPI_Allreduce(cmpi_in_place(), base + offset, count, type, mpiOp, comm),
                                "MPI_Allreduce")
         }
+    }
+
+    private static func mpiOp(_ op: ReduceOp) -> MPI_Op {
+        switch op {
+        case .sum: cmpi_op_sum()
+        case .max: cmpi_op_max()
+        }
+    }
+
+    /// Starts a non-blocking collective, one request per chunk (`start(offset, count, &request)`
+    /// returns the MPI error code), and returns the requests as one `MPIRequest`.
+    private func watched(_ operation: String, count total: Int,
+                         _ start: (_ offset: Int, _ count: Int32, _ request: UnsafeMutablePointer<MPI_Request?>) -> Int32)
+        throws -> MPIRequest {
+        var requests: [MPI_Request?] = []
+        try forEachChunk(of: max(total, 1)) { offset, count in
+            var request: MPI_Request? = cmpi_request_null()
+            try MPIError.check(start(offset, count, &request), operation)
+            requests.append(request)
+        }
+        return MPIRequest(operation: operation, communicator: self, requests: requests)
     }
 
     /// Calls `body(offset, count)` for consecutive chunks covering 0..<total; none if total is 0.

@@ -100,7 +100,7 @@ struct BenchCommand: ParsableCommand {
             print(String(format: "rank skew    %.3f ms per step waiting for the slowest rank (barrier, timed apart)", skew))
         }
         if let raw = r.rawAllReduceMs {
-            print(String(format: "all-reduce   %.3f ms per step (flags + %d-byte gradient) vs raw MPI_Allreduce %.3f ms (×%.2f)",
+            print(String(format: "all-reduce   %.3f ms per step waited on (flags + %d-byte gradient; the part backward did not hide) vs raw MPI_Allreduce %.3f ms (×%.2f)",
                          r.allReduceMsPerStep, r.gradientBytes, raw, r.allReduceMsPerStep / max(raw, 1e-9)))
         }
         if let conv = r.convLayers {

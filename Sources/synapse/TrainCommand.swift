@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SynapseMPI
 import SynapseTrain
 
 /// `synapse train CONFIG`: trains the model a config describes.
@@ -58,6 +59,9 @@ struct TrainCommand: ParsableCommand {
                                           resume: resume, comm: try Runtime.communicator(), stopSignal: stopSignal,
                                           faultInjection: injectNaN.flatMap(FaultInjection.init(parsing:)))
         Runtime.configureThreads(session.config.train.threads, ranks: session.comm.size, rank: session.comm.rank)
+        // The watchdog from the first step on: start-up (data loading, which may take one rank
+        // longer than another) waits as long as it takes.
+        (session.comm as? MPICommunicator)?.collectiveTimeout = session.config.train.collectiveTimeout
         let summary = try session.run()
         if summary.stoppedBySignal {
             throw ExitCode(ExitStatus.stoppedCheckpointSaved.rawValue)

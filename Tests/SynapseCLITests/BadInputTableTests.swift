@@ -165,6 +165,11 @@ struct BadInput: Sendable, CustomTestStringConvertible {
         set("--set width Int.max", "too large to exist", ["model.hidden=[\(Int.max)]"]),
         set("--set model needing 300 GB", "needs about", ["model.hidden=[100000000]"]),
         set("--set batch larger than the data", "train.batch_size", ["train.batch_size=100000"]),
+        set("--set accumulate_steps 0", "train.accumulate_steps: must be at least 1", ["train.accumulate_steps=0"]),
+        set("--set accumulate_steps not dividing the batch", "must divide train.batch_size (20) into equal micro-batches",
+            ["train.accumulate_steps=3"]),
+        set("--set bucket_mb 0", "train.bucket_mb: must be a positive size", ["train.bucket_mb=0"]),
+        set("--set collective_timeout negative", "train.collective_timeout: must be 0", ["train.collective_timeout=-5"]),
         BadInput("--set KEY then a negative number", 2, "--set train.epochs=-3") { scene in
             ["train", try scene.config(scene.validConfig), "--run-dir", scene.run, "--set", "train.epochs", "-3"]
         },

@@ -10,6 +10,9 @@ private final class ScriptedCommunicator: Communicator {
     let others: [[Double]]
     init(rank: Int, size: Int, others: [[Double]]) { self.rank = rank; self.size = size; self.others = others }
     func allReduce(_ buffer: UnsafeMutableBufferPointer<Float>, op: ReduceOp) throws {}
+    func startAllReduce(_ buffer: UnsafeMutableBufferPointer<Float>, op: ReduceOp) throws -> any CollectiveRequest {
+        CompletedRequest()
+    }
     func allReduce(_ buffer: UnsafeMutableBufferPointer<Double>, op: ReduceOp) throws {
         for other in others {
             for i in buffer.indices { buffer[i] = op == .max ? max(buffer[i], other[i]) : buffer[i] + other[i] }

@@ -68,6 +68,21 @@ struct TrainerResumeTests {
         #expect(summary.bestEpoch != nil, "the validation history comes back with the checkpoint")
     }
 
+    /// With gradient accumulation (5 micro-batches of 10 per step, dropout masks per
+    /// micro-batch) the checkpoint at the epoch end resumes just as exactly.
+    @Test func resumeWithGradientAccumulationIsExact() throws {
+        var config = try TrainerFixture.config(epochs: 2)
+        config.train.accumulateSteps = 5
+        let reference = try uninterrupted(config)
+        defer { reference.run.remove() }
+        let epochEnd = URL(fileURLWithPath: reference.run.path + "/checkpoints/step-00000030")
+        let run = try ScratchDirectory("trainer-resumed-accumulated")
+        defer { run.remove() }
+        let resumed = try TrainerFixture.trainer(config, in: run, data: reference.trainer.data)
+        let summary = try resumed.run(resumeFrom: epochEnd)
+        expectSameEnd(resumed, summary, as: reference.trainer, reference.summary)
+    }
+
     @Test func resumingAFinishedRunOnlyEvaluates() throws {
         let config = try TrainerFixture.config(epochs: 1)
         let reference = try uninterrupted(config)

@@ -68,6 +68,7 @@ public struct Config: Codable, Equatable, Sendable {
     public var hash: UInt64 {
         var node = resolvedNode()
         for path in Self.keysOutsideHash { node = node.removing(path[...]) }
+        for key in Self.keysHashedAwayFromDefault where key.isDefault(self) { node = node.removing(key.path[...]) }
         do {
             return FNV1a.hash64(try Yams.serialize(node: node, width: -1).utf8)
         } catch {
@@ -78,7 +79,19 @@ public struct Config: Codable, Equatable, Sendable {
     /// Keys that change what a run writes but not how it trains, left out of `hash`: a resume
     /// with a different value is the same run, and adding such a key leaves every existing
     /// config's hash (and the checkpoints that store it) as it was.
-    static let keysOutsideHash: [[String]] = [["train", "tensorboard"]]
+    static let keysOutsideHash: [[String]] = [
+        ["train", "tensorboard"],
+        ["train", "overlap"], ["train", "bucket_mb"], ["train", "collective_timeout"],
+    ]
+
+    /// Keys that DO change how a run trains but were added after configs and checkpoints
+    /// existed: hashed only when set away from their default, so a config that leaves such a
+    /// key alone keeps the hash it had before the key existed (and its checkpoints still
+    /// resume), while one that sets it trains differently and hashes differently. A new key of
+    /// that kind adds a line here with the test of "at its default".
+    static let keysHashedAwayFromDefault: [(path: [String], isDefault: @Sendable (Config) -> Bool)] = [
+        (["train", "accumulate_steps"], { $0.train.accumulateSteps == 1 }),
+    ]
 
     /// `hash` as 16 lowercase hex digits, for logs and JSON.
     public var hashHex: String {

@@ -80,6 +80,30 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     /// layer whose parameters are all frozen also keeps its running statistics: it normalizes
     /// with them even while the rest trains (see `LayerFreezing`). Default none.
     public var freeze: [String] = []
+    /// Gradient accumulation: micro-batches per optimizer step (`accumulate_steps`). Default 1.
+    /// The global batch stays `batch_size`: each rank runs K forward and backward passes on
+    /// micro-batches of `batch_size / (ranks × K)` rows (contiguous slices of its share), adding
+    /// their gradients, and communicates once, after the last. The update equals the one
+    /// without accumulation to float rounding. Batch norm normalizes each micro-batch with its
+    /// own statistics (as in PyTorch), so with batch norm the result depends on K; dropout masks
+    /// of micro-batch m on rank r are drawn as a rank r·K + m would draw them. Changes the
+    /// numbers, so it is part of `Config.hash` — but only when it is not 1, so that every config
+    /// written before it existed keeps its hash.
+    public var accumulateSteps = 1
+    /// All-reduce the gradients in buckets while backward still runs (`overlap`). Default true.
+    /// false: one all-reduce of the whole arena after backward (the comparison path). Same
+    /// numbers either way, so it is left out of `Config.hash`.
+    public var overlap = true
+    /// Size of a gradient bucket in MiB for `overlap` (`bucket_mb`). Default 1: large enough that
+    /// the fixed cost of a collective (tens of µs) stays a few percent of moving the bucket
+    /// (~0.1 ms in shared memory, ~1 ms over 10 Gb/s), small enough that the first bucket leaves
+    /// early in backward for models of a few MB. Left out of `Config.hash`.
+    public var bucketMb: Double = 1
+    /// The collective watchdog: seconds a rank waits in any collective before the whole job is
+    /// aborted with a message naming the step and the operation, exit status 1
+    /// (`collective_timeout`); 0 = wait forever. Default 300. Like PyTorch's process-group
+    /// timeout; the last checkpoint stays intact. Left out of `Config.hash`.
+    public var collectiveTimeout: Double = 300
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case epochs
@@ -101,6 +125,10 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         case samAdaptive = "sam_adaptive"
         case distillation
         case freeze
+        case accumulateSteps = "accumulate_steps"
+        case overlap
+        case bucketMb = "bucket_mb"
+        case collectiveTimeout = "collective_timeout"
     }
 
     /// Checks value ranges; `path` is where this section sits (`train`).
@@ -139,6 +167,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         try require(!distillation.isEnabled || loss == .crossEntropy, path.appending("distillation").appending("teachers"),
                     "distillation adds to the cross-entropy loss, but loss is \(loss.rawValue); use loss: cross_entropy or remove distillation")
         try validateNamePrefixes(freeze, at: path.appending("freeze"))
+        try validateCommunication(at: path)
         try earlyStopping.validate(at: path.appending("early_stopping"))
         try schedule.validate(at: path.appending("schedule"))
     }
@@ -150,5 +179,25 @@ extension TrainConfig {
     public func totalSteps(stepsPerEpoch: Int) -> Int {
         guard maxSteps > 0 else { return stepsPerEpoch * epochs }
         return epochs > 0 ? min(stepsPerEpoch * epochs, maxSteps) : maxSteps
+    }
+}
+
+extension TrainConfig {
+    /// `accumulate_steps`, `bucket_mb` and `collective_timeout` (the rank count is checked when
+    /// training starts: `ImageDataSource.requireDivisibleBatch`).
+    func validateCommunication(at path: ConfigKeyPath) throws(ConfigError) {
+        try require(accumulateSteps >= 1, path.appending("accumulate_steps"),
+                    "must be at least 1 (micro-batches per optimizer step; 1 = no accumulation), got \(accumulateSteps)")
+        try require(batchSize % accumulateSteps == 0, path.appending("accumulate_steps"),
+                    "must divide train.batch_size (\(batchSize)) into equal micro-batches, got \(accumulateSteps); "
+                    + "e.g. accumulate_steps: \(largestDivisor(of: batchSize, atMost: accumulateSteps))")
+        try require(bucketMb > 0 && bucketMb.isFinite, path.appending("bucket_mb"),
+                    "must be a positive size in MiB, got \(bucketMb); e.g. bucket_mb: 1")
+        try require(collectiveTimeout >= 0 && collectiveTimeout.isFinite, path.appending("collective_timeout"),
+                    "must be 0 (no watchdog) or a number of seconds, got \(collectiveTimeout); e.g. collective_timeout: 300")
+    }
+
+    private func largestDivisor(of n: Int, atMost k: Int) -> Int {
+        (1...max(1, min(n, k))).last { n % $0 == 0 } ?? 1
     }
 }

@@ -64,7 +64,8 @@ public enum Benchmark {
         public var samplesPerSec: Double
         /// Median step time, milliseconds.
         public var medianStepMs: Double
-        /// Time in float all-reduces per step, milliseconds (the largest over ranks).
+        /// Milliseconds per step this rank waited on the gradient all-reduce (`TimingCommunicator`):
+        /// with `train.overlap` only the part that backward did not hide.
         public var allReduceMsPerStep: Double
         /// Time waiting at a barrier for the slowest rank before each all-reduce, per step, milliseconds (nil unless the skew is timed apart).
         public var rankSkewMsPerStep: Double?

@@ -56,7 +56,8 @@ public struct DistributedSync {
         }
     }
 
-    /// Rules 4 and 5 in ONE all-reduce: the gradient arena is summed over ranks together with
+    /// Rules 4 and 5 in ONE all-reduce (`train.overlap: false`; the overlapped path is
+    /// `beginOverlappedReduction`): the gradient arena is summed over ranks together with
     /// the control flags stored right after it (`ParameterArena.controlSlots`), so every rank
     /// gets the same gradient and takes the same decision at the same step.
     ///
@@ -67,12 +68,40 @@ public struct DistributedSync {
     /// one rank saw it. When a rank's loss is not finite its gradients are garbage too, and
     /// the caller skips the update on every rank.
     public func reduceGradients(_ arena: ParameterArena, flags local: ControlFlags) throws -> ControlFlags {
+        writeFlags(local, into: arena)
+        if comm.size > 1 { try comm.allReduce(arena.gradsAndControl, op: .sum) }
+        return agreedFlags(in: arena)
+    }
+
+    /// Rules 4 and 5 with the all-reduce overlapped with backward (`train.overlap`): the flags
+    /// are written into the control slots now, before the backward pass whose gradients are
+    /// reduced, and ride in bucket 0 (the end of the arena, the first bucket sent). Run
+    /// `backward(gradient:observer:)` with the returned reduction, then `finishReduction`.
+    func beginOverlappedReduction(_ arena: ParameterArena, buckets: GradientBuckets,
+                                  flags local: ControlFlags) -> OverlappedGradientReduction {
+        writeFlags(local, into: arena)
+        return OverlappedGradientReduction(arena: arena, plan: buckets, comm: comm)
+    }
+
+    /// Waits for the overlapped all-reduce begun by `beginOverlappedReduction` and returns the
+    /// agreed flags.
+    func finishReduction(_ reduction: OverlappedGradientReduction, arena: ParameterArena) throws -> ControlFlags {
+        try reduction.finish()
+        return agreedFlags(in: arena)
+    }
+
+    /// This rank's flags as sums-to-be in the control slots after the gradients.
+    private func writeFlags(_ local: ControlFlags, into arena: ParameterArena) {
         let c = arena.controlSlots
         c[0] = local.stop ? 1 : 0
         c[1] = local.nonFiniteLoss ? 1 : 0
         c[2] = local.nonFiniteLoss ? Float(comm.rank + 1) : 0
         c[3] = comm.rank == 0 ? Float(local.trainingSeconds) : 0   // the sum is rank 0's clock
-        if comm.size > 1 { try comm.allReduce(arena.gradsAndControl, op: .sum) }
+    }
+
+    /// The flags every rank agreed on, read from the summed control slots.
+    private func agreedFlags(in arena: ParameterArena) -> ControlFlags {
+        let c = arena.controlSlots
         var agreed = ControlFlags(stop: c[0] > 0, nonFiniteLoss: c[1] > 0, trainingSeconds: Double(c[3]))
         agreed.nonFiniteRanks = Int(c[1])
         if agreed.nonFiniteRanks == 1 { agreed.nonFiniteRank = Int(c[2]) - 1 }

@@ -31,13 +31,21 @@ public final class ImageDataSource: DataSource {
         }
     }
 
-    /// Rule 1: `train.batch_size` is the global batch and must divide over the ranks.
+    /// Rule 1: `train.batch_size` is the global batch and must divide over the ranks, and each
+    /// rank's share over `train.accumulate_steps` micro-batches.
     public static func requireDivisibleBatch(config: Config, comm: any Communicator) throws {
         let global = config.train.batchSize
         guard global % comm.size == 0 else {
             throw UserError("train.batch_size = \(global) is the GLOBAL batch and must divide evenly over \(comm.size) ranks "
                             + "(\(global) / \(comm.size) is not an integer). Use a multiple of \(comm.size), e.g. "
                             + "--set train.batch_size=\(max(comm.size, global / comm.size * comm.size)).")
+        }
+        let k = config.train.accumulateSteps, parts = comm.size * k
+        guard global % parts == 0 else {
+            throw UserError("train.batch_size = \(global) must divide into \(comm.size) ranks × \(k) micro-batches "
+                            + "(train.accumulate_steps) of equal size, but \(global) / \(parts) is not an integer. "
+                            + "Use a multiple of \(parts), e.g. --set train.batch_size=\(max(parts, global / parts * parts)), "
+                            + "or fewer accumulate_steps.")
         }
     }
 

@@ -25,10 +25,12 @@ public struct StepPosition: Sendable, Equatable {
 /// training step every command uses (train, verify, bench), and the sharded evaluation
 /// (train, eval, predict, distillation teachers).
 ///
-/// A step on every rank: set the rate → forward → loss → backward (seeded with 1/size) →
-/// ONE all-reduce of the gradient arena with the control flags (stop request, non-finite
-/// loss) riding at its end → clip / penalties → optimizer step → moving average. When any
-/// rank saw a non-finite loss the update is skipped on every rank and the flags say so.
+/// A step on every rank: set the rate → forward → loss → backward (seeded with 1/(size·K)),
+/// K times with `train.accumulate_steps: K` → the all-reduce of the gradient arena with the
+/// control flags (stop request, non-finite loss) riding at its end — in buckets overlapped with
+/// the last backward pass (`train.overlap`, `OverlappedGradientReduction`), or as one call after
+/// it → clip / penalties → optimizer step → moving average. When any rank saw a non-finite loss
+/// the update is skipped on every rank and the flags say so.
 public final class Replica {
     /// The resolved configuration.
     public let config: Config
@@ -59,8 +61,13 @@ public final class Replica {
     public var faultInjection: FaultInjection? = nil
     /// The layers that draw random numbers (dropout), numbered for reseeding.
     private let randomized: [any RandomizedModule]
-    /// [1/size]: the gradient that seeds each rank's backward pass.
+    /// [1/(size·K)]: the gradient that seeds each backward pass of each rank.
     private let backwardSeed: Tensor
+    /// Micro-batches per optimizer step (`train.accumulate_steps`).
+    let accumulateSteps: Int
+    /// How the gradient arena is cut for the overlapped all-reduce; nil with one rank or
+    /// `train.overlap: false` (one all-reduce after backward).
+    let buckets: GradientBuckets?
 
     /// The model `config.model` describes for samples of `inputShape` and `classCount`
     /// outputs, initialized from the seed's initialization stream, with the recipe of
@@ -99,7 +106,9 @@ public final class Replica {
             model.synchronizeBatchNorm(with: CommunicatorStatisticsReducer(comm: comm))
         }
         self.randomized = model.randomizedModules()
-        self.backwardSeed = Tensor(shape: [1], values: [1 / Float(comm.size)])
+        self.accumulateSteps = config.train.accumulateSteps
+        self.backwardSeed = Tensor(shape: [1], values: [1 / Float(comm.size * accumulateSteps)])
+        self.buckets = config.train.overlap && comm.size > 1 ? GradientBuckets(arena: arena, megabytes: config.train.bucketMb) : nil
     }
 
     /// Non-learned state saved with the parameters (batch norm running statistics), by name.
@@ -122,16 +131,17 @@ public final class Replica {
     /// With `train.sam_rho` (sharpness-aware minimization) the all-reduced gradient moves the
     /// weights uphill to w + e, a second forward and backward on the same samples (same dropout
     /// masks, batch norm running statistics left alone: the batch was counted once) gives the
-    /// gradient that is all-reduced again and used for the update at the restored w. The loss
-    /// and accuracy reported are the first pass's, at w. Penalties and clipping act on the
-    /// second gradient only.
+    /// gradient that is all-reduced again (overlapped too, and over the same micro-batches) and
+    /// used for the update at the restored w. The loss and accuracy reported are the first
+    /// pass's, at w. Penalties and clipping act on the second gradient only.
     public func step(_ batch: TrainingBatch, at position: StepPosition) throws -> StepResult {
         if !model.isTraining { model.train() }
-        let (lossValue, correct) = forwardBackward(batch, step: position.step)
-        var result = StepResult(loss: lossValue, correct: correct, predictions: batch.targets.count,
-                                learningRate: 0, flags: .init())
-        result.flags = try sync.reduceGradients(arena, flags: .init(stop: stopSignal.isRequested, nonFiniteLoss: !lossValue.isFinite,
-                                                                    trainingSeconds: position.trainingSeconds))
+        let stop = stopSignal.isRequested
+        let first = try reducedGradients(batch, step: position.step) { loss in
+            .init(stop: stop, nonFiniteLoss: !loss.isFinite, trainingSeconds: position.trainingSeconds)
+        }
+        var result = StepResult(loss: first.loss, correct: first.correct, predictions: batch.targets.count,
+                                learningRate: 0, flags: first.flags)
         // Set after the all-reduce: with a time budget the rate follows rank 0's clock.
         optimizer.learningRate = scheduler.rate(step: position.step, epoch: position.epoch,
                                                 trainingSeconds: result.flags.trainingSeconds)
@@ -140,17 +150,18 @@ public final class Replica {
         if let sam {
             sam.ascend()
             model.freezeBatchNormStatistics(true)
-            let (perturbedLoss, _) = forwardBackward(batch, step: position.step)
+            let stopAgreed = result.flags.stop
+            let second = try reducedGradients(batch, step: position.step) { loss in
+                .init(stop: stopAgreed, nonFiniteLoss: !loss.isFinite, trainingSeconds: position.trainingSeconds)
+            }
             model.freezeBatchNormStatistics(false)
-            sam.restore()
-            let second = try sync.reduceGradients(arena, flags: .init(stop: result.flags.stop, nonFiniteLoss: !perturbedLoss.isFinite,
-                                                                      trainingSeconds: position.trainingSeconds))
-            if second.nonFiniteLoss {
-                result.loss = perturbedLoss
-                result.flags = second
+            sam.restore()   // the weights only: the reduced gradient stays for the update
+            if second.flags.nonFiniteLoss {
+                result.loss = second.loss
+                result.flags = second.flags
                 return result
             }
-            result.flags.stop = second.stop
+            result.flags.stop = second.flags.stop
         }
         if config.train.gradClipNorm > 0 { _ = clipGradientNorm(of: arena, maxNorm: config.train.gradClipNorm) }
         regularization.apply(to: arena)
@@ -159,8 +170,59 @@ public final class Replica {
         return result
     }
 
-    /// Zeroed gradients, then forward, loss and backward on this rank's rows with the
-    /// dropout masks of `step`: this rank's (pre-divided) gradient in `arena.grads`.
+    /// Zeroed gradients; forward, loss and backward on each of the `train.accumulate_steps`
+    /// micro-batches of this rank's rows, their gradients adding up in `arena.grads`; then the
+    /// gradient all-reduce with the flags `flags(loss)` (collective) — overlapped with the last
+    /// backward pass when buckets are on. No communication before the last micro-batch.
+    /// - Returns: the mean loss over the micro-batches (after fault injection), the correct
+    ///   predictions of all of them, and the agreed flags.
+    func reducedGradients(_ batch: TrainingBatch, step: Int, flags: (Float) -> DistributedSync.ControlFlags) throws
+        -> (loss: Float, correct: Int, flags: DistributedSync.ControlFlags) {
+        arena.zeroGrads()
+        let parts = batch.microBatches(accumulateSteps)
+        var lossSum: Float = 0, correct = 0
+        for (m, part) in parts.enumerated() {
+            reseedRandomizedLayers(step: step, microBatch: m)
+            let output = model(part.inputs)
+            let loss = objective.trainingLoss(output, part)
+            lossSum += loss.item()
+            correct += objective.correct(output, part)
+            if m < parts.count - 1 {
+                loss.backward(gradient: backwardSeed)
+                continue
+            }
+            var lossValue = lossSum / Float(parts.count)
+            if let faultInjection { lossValue = faultInjection.loss(lossValue, step: step, rank: comm.rank) }
+            return (lossValue, correct, try backwardAndReduce(loss, flags: flags(lossValue)))
+        }
+        preconditionFailure("reducedGradients: a batch has at least one micro-batch")
+    }
+
+    /// The last backward pass of a step and the gradient all-reduce: in buckets during the pass
+    /// (`buckets`), or in one call after it.
+    private func backwardAndReduce(_ loss: Tensor, flags local: DistributedSync.ControlFlags) throws
+        -> DistributedSync.ControlFlags {
+        guard let buckets else {
+            loss.backward(gradient: backwardSeed)
+            do {
+                return try sync.reduceGradients(arena, flags: local)
+            } catch let timeout as CollectiveTimeout {
+                throw timeout.adding("in the gradient all-reduce")
+            }
+        }
+        let reduction = sync.beginOverlappedReduction(arena, buckets: buckets, flags: local)
+        loss.backward(gradient: backwardSeed, observer: reduction)
+        do {
+            return try sync.finishReduction(reduction, arena: arena)
+        } catch let timeout as CollectiveTimeout {
+            let n = buckets.buckets.count
+            throw timeout.adding("in the gradient all-reduce (\(n) bucket\(n == 1 ? "" : "s"), overlapped with backward)")
+        }
+    }
+
+    /// Zeroed gradients, then forward, loss and backward on all of this rank's rows at once
+    /// (no accumulation, no communication) with the dropout masks of `step`: this rank's
+    /// (pre-divided) gradient in `arena.grads`. A test aid: `step` is what training runs.
     /// - Returns: this rank's mean loss (after fault injection) and its correct predictions.
     func forwardBackward(_ batch: TrainingBatch, step: Int) -> (loss: Float, correct: Int) {
         reseedRandomizedLayers(step: step)
@@ -170,18 +232,19 @@ public final class Replica {
         var lossValue = loss.item()
         if let faultInjection { lossValue = faultInjection.loss(lossValue, step: step, rank: comm.rank) }
         let correct = objective.correct(output, batch)
-        // Seed 1/size instead of 1: each rank's gradient comes out pre-divided, so the summing
-        // all-reduce yields the mean over the global batch (rule 5) with no extra pass.
         loss.backward(gradient: backwardSeed)
         return (lossValue, correct)
     }
 
     /// Dropout masks derived from (seed, step, rank, layer): no generator state to carry
-    /// across a resume, and each rank draws different masks for its different samples.
-    func reseedRandomizedLayers(step: Int) {
+    /// across a resume, and each rank draws different masks for its different samples. With
+    /// gradient accumulation, micro-batch m of rank r draws as rank r·K + m would (K =
+    /// `train.accumulate_steps`): every micro-batch its own masks, and K = 1 exactly as before.
+    func reseedRandomizedLayers(step: Int, microBatch: Int = 0) {
+        let stream = UInt64(comm.rank * accumulateSteps + microBatch)
         for (k, layer) in randomized.enumerated() {
             layer.rng = RandomGenerator(seed: config.train.seed, stream: RandomGenerator.Stream.dropout,
-                                        UInt64(step), UInt64(comm.rank), UInt64(k))
+                                        UInt64(step), stream, UInt64(k))
         }
     }
 

@@ -5,6 +5,11 @@ import SynapseComm
 /// the gradient arena with its control flags) for `synapse bench`, so the training step
 /// itself carries no timing code.
 ///
+/// What it counts is the time this rank spends WAITING on communication: the whole of a
+/// blocking all-reduce, and for an overlapped one (`startAllReduce`, the gradient buckets) the
+/// time spent starting it, testing it between backward rules and waiting for it at the end —
+/// the part of the transfer that backward did not hide.
+///
 /// With `separatesSkew`, each of those all-reduces is preceded by a barrier timed apart: the
 /// wait for the slowest rank, so that the all-reduce figure is the collective's own cost
 /// rather than load imbalance between ranks (the barrier costs a round trip, so training
@@ -14,8 +19,8 @@ public final class TimingCommunicator: Communicator {
     public let base: any Communicator
     /// Whether to time the wait for the slowest rank apart (see above).
     public var separatesSkew: Bool
-    /// Seconds spent in float all-reduces, and in the barriers before them.
-    public private(set) var allReduceSeconds = 0.0, skewSeconds = 0.0
+    /// Seconds spent waiting on float all-reduces (see above), and in the barriers before them.
+    public fileprivate(set) var allReduceSeconds = 0.0, skewSeconds = 0.0
 
     /// Wraps `base`.
     public init(_ base: any Communicator, separatesSkew: Bool = false) {
@@ -33,14 +38,31 @@ public final class TimingCommunicator: Communicator {
     public var size: Int { base.size }
 
     public func allReduce(_ buffer: UnsafeMutableBufferPointer<Float>, op: ReduceOp) throws {
-        if separatesSkew {
-            let w = DispatchTime.now().uptimeNanoseconds
-            try base.barrier()
-            skewSeconds += Double(DispatchTime.now().uptimeNanoseconds - w) * 1e-9
-        }
+        try waitForSlowestRank()
+        try timed { try base.allReduce(buffer, op: op) }
+    }
+
+    /// With `separatesSkew` each bucket is preceded by its own timed barrier, which spoils the
+    /// overlap it measures: use it to see the skew, not the overlap.
+    public func startAllReduce(_ buffer: UnsafeMutableBufferPointer<Float>, op: ReduceOp) throws -> any CollectiveRequest {
+        try waitForSlowestRank()
+        let request = try timed { try base.startAllReduce(buffer, op: op) }
+        return TimedRequest(base: request, timing: self)
+    }
+
+    /// With `separatesSkew`: a barrier, timed apart.
+    private func waitForSlowestRank() throws {
+        guard separatesSkew else { return }
+        let w = DispatchTime.now().uptimeNanoseconds
+        try base.barrier()
+        skewSeconds += Double(DispatchTime.now().uptimeNanoseconds - w) * 1e-9
+    }
+
+    /// Runs `body`, adding its duration to `allReduceSeconds`.
+    fileprivate func timed<T>(_ body: () throws -> T) rethrows -> T {
         let t0 = DispatchTime.now().uptimeNanoseconds
         defer { allReduceSeconds += Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9 }
-        try base.allReduce(buffer, op: op)
+        return try body()
     }
 
     public func allReduce(_ buffer: UnsafeMutableBufferPointer<Double>, op: ReduceOp) throws {
@@ -52,4 +74,16 @@ public final class TimingCommunicator: Communicator {
     }
 
     public func barrier() throws { try base.barrier() }
+}
+
+/// A request whose tests and waits count as communication time of its `TimingCommunicator`.
+private final class TimedRequest: CollectiveRequest {
+    let base: any CollectiveRequest
+    let timing: TimingCommunicator
+    init(base: any CollectiveRequest, timing: TimingCommunicator) {
+        self.base = base
+        self.timing = timing
+    }
+    func test() throws -> Bool { try timing.timed { try base.test() } }
+    func wait() throws { try timing.timed { try base.wait() } }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SynapseComm
 import SynapseCore
 import SynapseNN
 import SynapseOptim
@@ -88,5 +89,19 @@ extension Trainer {
         replica.sync.agreed(TrainingFailure("the loss became non-finite (NaN or infinity) at step \(state.step + 1) "
                                             + "(epoch \(state.epoch + 1)) \(flags.nonFiniteRank.map { "on rank \($0)" } ?? "on \(flags.nonFiniteRanks) ranks"); all ranks stopped. The last good checkpoint "
                                             + "\(lastCheckpoint.map { $0.path } ?? "(none yet)") is intact. Lower optimizer.lr or set train.grad_clip_norm."))
+    }
+
+    /// A collective that timed out (`train.collective_timeout`), with where in the run it
+    /// happened and the checkpoint to resume from. Not agreed by the ranks (some rank never
+    /// arrived): the CLI reports it and aborts the job.
+    func collectiveTimeout(_ timeout: CollectiveTimeout, state: TrainingProgress, inStep: Bool, lastCheckpoint: URL?) -> Error {
+        var error = timeout.adding(inStep ? "at step \(state.step + 1) (epoch \(state.epoch + 1))"
+                                          : "after step \(state.step) (epoch \(state.epoch + 1): metrics, validation or a checkpoint)")
+        // Only rank 0 writes checkpoints, so only it knows the path of the last one.
+        let last = comm.isRoot ? lastCheckpoint.map { $0.path } ?? "(none yet)"
+            : "in \(runDirectory.appendingPathComponent("checkpoints").path)"
+        error.advice = "The last good checkpoint \(last) is intact: resume with "
+            + "--resume auto once every rank can run, or raise train.collective_timeout if a rank is legitimately that slow."
+        return error
     }
 }

@@ -118,37 +118,44 @@ public final class Trainer {
         var stoppedBySignal = false, stoppedEarly = false
         var budgetSpent = replica.scheduler.budgetSpent(trainingSeconds: state.trainSeconds)   // train.max_minutes
 
-        while state.step < totalSteps && !budgetSpent {
-            if state.batchInEpoch < source.stepsPerEpoch {
-                let batch = try source.trainBatch(epoch: state.epoch, index: state.batchInEpoch)
-                let position = StepPosition(step: state.step, epoch: state.epoch, trainingSeconds: log.trainingSeconds(state, now: now()))
-                let result = try replica.step(batch, at: position)
-                if result.flags.nonFiniteLoss { throw nonFiniteLoss(result.flags, state: state, lastCheckpoint: lastCheckpoint) }
-                state.step += 1
-                state.batchInEpoch += 1
-                budgetSpent = replica.scheduler.budgetSpent(trainingSeconds: result.flags.trainingSeconds)
-                try log.record(result, state: &state, now: now(), isLast: budgetSpent)
-                if result.flags.stop { stoppedBySignal = true; break }
-                if budgetSpent { break }
-                if config.train.checkpointEvery > 0 && state.step % config.train.checkpointEvery == 0 && state.step < totalSteps {
+        var inStep = false   // for a collective timeout: in a step's all-reduce, or after it
+        do {
+            while state.step < totalSteps && !budgetSpent {
+                if state.batchInEpoch < source.stepsPerEpoch {
+                    let batch = try source.trainBatch(epoch: state.epoch, index: state.batchInEpoch)
+                    let position = StepPosition(step: state.step, epoch: state.epoch, trainingSeconds: log.trainingSeconds(state, now: now()))
+                    inStep = true
+                    let result = try replica.step(batch, at: position)
+                    inStep = false
+                    if result.flags.nonFiniteLoss { throw nonFiniteLoss(result.flags, state: state, lastCheckpoint: lastCheckpoint) }
+                    state.step += 1
+                    state.batchInEpoch += 1
+                    budgetSpent = replica.scheduler.budgetSpent(trainingSeconds: result.flags.trainingSeconds)
+                    try log.record(result, state: &state, now: now(), isLast: budgetSpent)
+                    if result.flags.stop { stoppedBySignal = true; break }
+                    if budgetSpent { break }
+                    if config.train.checkpointEvery > 0 && state.step % config.train.checkpointEvery == 0 && state.step < totalSteps {
+                        let t0 = now()
+                        lastCheckpoint = try checkpoint()
+                        log.pause(now() - t0)   // nor is writing a checkpoint
+                    }
+                }
+                if state.batchInEpoch >= source.stepsPerEpoch {
+                    state.epoch += 1
+                    state.batchInEpoch = 0
                     let t0 = now()
-                    lastCheckpoint = try checkpoint()
-                    log.pause(now() - t0)   // nor is writing a checkpoint
+                    stoppedEarly = try epochEnd.epochEnded(&state, elapsed: now)
+                    log.pause(now() - t0)   // evaluation time is not training time
+                    if stoppedEarly { break }
+                    if state.step < totalSteps {
+                        let t1 = now()
+                        lastCheckpoint = try checkpoint()
+                        log.pause(now() - t1)
+                    }
                 }
             }
-            if state.batchInEpoch >= source.stepsPerEpoch {
-                state.epoch += 1
-                state.batchInEpoch = 0
-                let t0 = now()
-                stoppedEarly = try epochEnd.epochEnded(&state, elapsed: now)
-                log.pause(now() - t0)   // evaluation time is not training time
-                if stoppedEarly { break }
-                if state.step < totalSteps {
-                    let t1 = now()
-                    lastCheckpoint = try checkpoint()
-                    log.pause(now() - t1)
-                }
-            }
+        } catch let timeout as CollectiveTimeout {
+            throw collectiveTimeout(timeout, state: state, inStep: inStep, lastCheckpoint: lastCheckpoint)
         }
 
         // The end: always a checkpoint, then the test pass (unless stopped by a signal).
