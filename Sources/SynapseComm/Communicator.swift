@@ -56,14 +56,20 @@ extension Communicator {
 public final class LocalCommunicator: Communicator {
     /// Creates the single-rank communicator.
     public init() {}
+    /// Always 0.
     public var rank: Int { 0 }
+    /// Always 1.
     public var size: Int { 1 }
+    /// Leaves `buffer` as it is: one rank's values are the reduction.
     public func allReduce(_ buffer: UnsafeMutableBufferPointer<Float>, op: ReduceOp) throws {}
+    /// Leaves `buffer` as it is: one rank's values are the reduction.
     public func allReduce(_ buffer: UnsafeMutableBufferPointer<Double>, op: ReduceOp) throws {}
     /// A request that is already complete: one rank's buffer is its own sum.
     public func startAllReduce(_ buffer: UnsafeMutableBufferPointer<Float>, op: ReduceOp) throws -> any CollectiveRequest {
         CompletedRequest()
     }
+    /// Leaves `buffer` as it is: the root is this rank.
     public func broadcast(_ buffer: UnsafeMutableRawBufferPointer, root: Int) throws {}
+    /// Returns at once: there is no other rank to wait for.
     public func barrier() throws {}
 }

@@ -23,6 +23,7 @@ public final class GradNode {
 
 /// Whether ops record the graph on the current task/thread (`noGrad` turns it off).
 public enum GradMode {
+    /// True unless inside `noGrad`: ops then record the nodes that backward walks.
     @TaskLocal public static var isEnabled = true
 }
 

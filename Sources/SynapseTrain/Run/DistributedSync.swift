@@ -168,6 +168,7 @@ public struct AgreedFailure: Error, CustomStringConvertible {
     public let underlying: any Error
     /// The exit status every rank leaves with.
     public let status: Int32
+    /// The underlying error's message.
     public var description: String { String(describing: underlying) }
 }
 

@@ -49,14 +49,18 @@ public final class ImageDataSource: DataSource {
         }
     }
 
+    /// Global batches in one pass over the training images.
     public var stepsPerEpoch: Int { data.stepsPerEpoch(globalBatch: globalBatch, worldSize: worldSize) }
 
+    /// One prediction per image of the global batch.
     public var predictionsPerStep: Int { globalBatch }
 
+    /// The dataset and its split sizes, in words.
     public var description: String {
         "\(data.trainCount) samples (val \(data.valCount), test \(data.testCount))"
     }
 
+    /// Images in `split`.
     public func count(of split: EvaluationSplit) -> Int { data.count(of: split) }
 
     /// - Shape: inputs [G/S, features] or [G/S, C, H, W], targets [G/S].
@@ -65,6 +69,7 @@ public final class ImageDataSource: DataSource {
         return TrainingBatch(inputs: batch.inputs, targets: batch.labels, samples: batch.samples)
     }
 
+    /// Calls `body` with this rank's share of `split`, `batchSize` images at a time.
     public func forEachEvalBatch(split: EvaluationSplit, batchSize: Int, _ body: (TrainingBatch) throws -> Void) throws {
         try data.forEachEvalBatch(split: split, rank: rank, worldSize: worldSize, batchSize: batchSize) { x, labels in
             try body(TrainingBatch(inputs: x, targets: labels))

@@ -6,7 +6,9 @@ import SynapseComm
 /// Where a training step falls in the run: the optimizer step (0-based) and its epoch
 /// (0-based). The learning rate and the dropout masks are functions of it.
 public struct StepPosition: Sendable, Equatable {
+    /// The optimizer step, 0-based.
     public var step: Int
+    /// The epoch the step belongs to, 0-based.
     public var epoch: Int
     /// Seconds of training so far on this rank's clock (evaluation excluded); rank 0's value
     /// is agreed by all ranks in the step's all-reduce (`train.max_minutes`).

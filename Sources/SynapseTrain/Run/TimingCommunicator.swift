@@ -34,9 +34,12 @@ public final class TimingCommunicator: Communicator {
         skewSeconds = 0
     }
 
+    /// The base communicator's rank.
     public var rank: Int { base.rank }
+    /// The base communicator's size.
     public var size: Int { base.size }
 
+    /// The base's all-reduce, its time counted (after the barrier when the skew is timed apart).
     public func allReduce(_ buffer: UnsafeMutableBufferPointer<Float>, op: ReduceOp) throws {
         try waitForSlowestRank()
         try timed { try base.allReduce(buffer, op: op) }
@@ -65,14 +68,17 @@ public final class TimingCommunicator: Communicator {
         return try body()
     }
 
+    /// The base's all-reduce of doubles (metric sums), not timed.
     public func allReduce(_ buffer: UnsafeMutableBufferPointer<Double>, op: ReduceOp) throws {
         try base.allReduce(buffer, op: op)
     }
 
+    /// The base's broadcast, not timed.
     public func broadcast(_ buffer: UnsafeMutableRawBufferPointer, root: Int) throws {
         try base.broadcast(buffer, root: root)
     }
 
+    /// The base's barrier, not timed.
     public func barrier() throws { try base.barrier() }
 }
 

@@ -36,9 +36,7 @@ extension Trainer {
             try replica.sync.broadcastParameters(arena)
             ema?.restart()
         }
-        let t0 = Date()
         try loadTeachers()
-        teacherSeconds = Date().timeIntervalSince(t0)
         let console = Console(rank: comm.rank)
         if state.step == 0 {
             console.print("training \(model.parameterCount) parameters on \(source.description); "

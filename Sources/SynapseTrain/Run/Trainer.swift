@@ -38,8 +38,6 @@ public final class Trainer {
     var pretrainedWeightsLoaded = false
     /// What one rank needs in memory, checked against the machine before the model was built.
     public let memoryEstimate: MemoryEstimate
-    /// Seconds `run` spent having the teachers score the training images (not training time).
-    var teacherSeconds = 0.0
     /// Where the run starts, once `prepare` has restored or initialized it; `run` takes it.
     private var prepared: (resume: URL?, io: CheckpointIO, state: TrainingProgress, best: WeightsSnapshot?)?
 
@@ -106,7 +104,7 @@ public final class Trainer {
         let epochEnd = EpochEndPolicy(replica: replica, data: source, console: console, metrics: metrics)
         epochEnd.best = best
         let log = TrainingLog(sync: sync, console: console, metrics: metrics, config: config.train, totalSteps: totalSteps,
-                              source: source, resumed: resume == nil ? nil : state, pauseSeconds: teacherSeconds)
+                              source: source, resumed: resume == nil ? nil : state)
         state.openInterval = nil
         func checkpoint() throws -> URL {
             var p = try log.withOpenInterval(state, now: now())

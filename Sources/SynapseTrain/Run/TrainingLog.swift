@@ -25,9 +25,11 @@ final class TrainingLog {
 
     /// - Parameters:
     ///   - resumed: the progress of a resumed run (its open interval is carried on), or nil.
-    ///   - pauseSeconds: time before the first step that is not training (teachers scoring).
+    ///
+    /// The interval's clock starts at 0, the moment `Trainer.run` starts its own clock: the
+    /// preparation before it (checkpoint restore, teachers scoring the data) is not counted.
     init(sync: DistributedSync, console: Console, metrics: MetricsWriter?, config: TrainConfig, totalSteps: Int,
-         source: any DataSource, resumed: TrainingProgress?, pauseSeconds: Double) {
+         source: any DataSource, resumed: TrainingProgress?) {
         self.sync = sync
         self.source = source
         self.metrics = metrics
@@ -45,7 +47,6 @@ final class TrainingLog {
             interval.add(loss: open[0], correct: open[1], samples: open[2])
             interval.startTime = -open[3]
         }
-        interval.startTime += pauseSeconds
     }
 
     /// Adds a step's result; at the end of an interval (or of the run: `isLast`, or the last
