@@ -46,12 +46,20 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Time the wait for the slowest rank (a barrier before each all-reduce) apart from the all-reduce itself.")
     var separateSkew = false
 
+    @Option(help: ArgumentHelp("All-reduce the gradient in buckets while backward runs (on, train.overlap's default) or in one call after it (off).", valueName: "on|off"))
+    var overlap: String = "on"
+
+    @Option(help: ArgumentHelp("Bucket size for --overlap on, in MiB (train.bucket_mb).", valueName: "MiB"))
+    var bucketMb: Double = 1
+
     @Flag(help: "Print the report as one JSON line.")
     var json = false
 
     func validate() throws {
         guard (batch ?? 1) >= 1 else { throw ValidationError("--batch must be at least 1") }
         guard steps >= 1, warmup >= 0 else { throw ValidationError("--steps must be ≥ 1 and --warmup ≥ 0") }
+        guard ["on", "off"].contains(overlap) else { throw ValidationError("--overlap must be on or off, got '\(overlap)'") }
+        guard bucketMb > 0, bucketMb.isFinite else { throw ValidationError("--bucket-mb must be a positive size in MiB, e.g. 0.25") }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
         guard ["mlp", "lenet"].contains(model) else { throw ValidationError("--model must be mlp or lenet, got '\(model)'") }
         guard parsedHidden != nil else { throw ValidationError("--hidden: expected positive integers separated by commas, e.g. 256,128") }
@@ -80,6 +88,8 @@ struct BenchCommand: ParsableCommand {
         }
         o.dataPath = dataPath
         o.separateSkew = separateSkew
+        o.overlap = overlap == "on"
+        o.bucketMb = bucketMb
         let r = try Benchmark.run(o, comm: comm)
         guard comm.rank == 0 else { return }
         if json {
@@ -102,6 +112,9 @@ struct BenchCommand: ParsableCommand {
         if let raw = r.rawAllReduceMs {
             print(String(format: "all-reduce   %.3f ms per step waited on (flags + %d-byte gradient; the part backward did not hide) vs raw MPI_Allreduce %.3f ms (×%.2f)",
                          r.allReduceMsPerStep, r.gradientBytes, raw, r.allReduceMsPerStep / max(raw, 1e-9)))
+            print(r.overlapBuckets > 0
+                  ? "overlap      on: \(r.overlapBuckets) bucket\(r.overlapBuckets == 1 ? "" : "s") of at most \(bucketMb) MiB, started during backward"
+                  : "overlap      off: one all-reduce after backward")
         }
         if let conv = r.convLayers {
             for layer in conv.layers {

@@ -33,6 +33,10 @@ public enum Benchmark {
         /// Put a barrier before each step's all-reduces and time it apart, so that the
         /// all-reduce figure is the collective's own cost (throughput then includes the barrier).
         public var separateSkew = false
+        /// All-reduce the gradient in buckets during backward (`train.overlap`), or in one call after it.
+        public var overlap = true
+        /// Bucket size in MiB for `overlap` (`train.bucket_mb`).
+        public var bucketMb: Double = 1
         /// Creates default options (the fashion-mlp benchmark of docs/performance.md).
         public init() {}
     }
@@ -89,6 +93,9 @@ public enum Benchmark {
         public var context: Int?
         /// Predicted tokens per second (samples × context) of a text model (nil for images).
         public var tokensPerSec: Double?
+        /// Buckets the gradient was all-reduced in during backward (`train.overlap`); 0 when it
+        /// was all-reduced in one call after backward (overlap off, or one rank).
+        public var overlapBuckets: Int = 0
     }
 
     /// Runs the benchmark on every rank (collective).
@@ -111,6 +118,8 @@ public enum Benchmark {
             config.optimizer.momentum = 0.9
         }
         config.name = "bench"
+        config.train.overlap = o.overlap
+        config.train.bucketMb = o.bucketMb
         config.train.batchSize = perRank * comm.size
         // The all-reduces of the step pass through a timing decorator: the step has no timing code.
         let timing = TimingCommunicator(comm, separatesSkew: o.separateSkew && comm.size > 1)
@@ -174,7 +183,8 @@ public enum Benchmark {
                       gradientBytes: replica.arena.count * 4, peakRSSMiB: peakResidentMiB(),
                       bufferAllocationsTimed: allocations, blasThreads: BLAS.threads,
                       blasCore: BLASKernelSelection.coreName, convLayers: convLayers,
-                      optimizer: optimizer, context: context, tokensPerSec: context.map { samplesPerSec * Double($0) })
+                      optimizer: optimizer, context: context, tokensPerSec: context.map { samplesPerSec * Double($0) },
+                      overlapBuckets: replica.buckets?.buckets.count ?? 0)
     }
 
     /// Peak resident set size of this process (VmHWM from /proc/self/status), in MiB.
