@@ -70,7 +70,7 @@ extension DistributedTests {
         defer { try? FileManager.default.removeItem(at: scratch) }
         let run = scratch.appendingPathComponent("run")
         let job = try DistributedJob(ranks: 2, ["train", DistributedTests.fixtureConfig, "--run-dir", run.path,
-                                                "--set", "train.max_steps=1000000", "--set", "train.checkpoint_every=10",
+                                                "--set", "train.max_steps=1000000", "--set", "train.checkpoint_every=10", "--set", "train.bucket_mb=0.01",
                                                 "--set", "train.collective_timeout=5"])
         let progressed = job.waitForLoggedStep(20, runDirectory: run, timeout: 60)
         let ranks = job.rankPIDs()

@@ -67,7 +67,7 @@ public final class Replica {
     private let backwardSeed: Tensor
     /// Micro-batches per optimizer step (`train.accumulate_steps`).
     let accumulateSteps: Int
-    /// How the gradient arena is cut for the overlapped all-reduce; nil with one rank or
+    /// How the gradient arena is cut for the overlapped all-reduce; nil with one rank, one bucket or
     /// `train.overlap: false` (one all-reduce after backward).
     let buckets: GradientBuckets?
 
@@ -110,7 +110,10 @@ public final class Replica {
         self.randomized = model.randomizedModules()
         self.accumulateSteps = config.train.accumulateSteps
         self.backwardSeed = Tensor(shape: [1], values: [1 / Float(comm.size * accumulateSteps)])
-        self.buckets = config.train.overlap && comm.size > 1 ? GradientBuckets(arena: arena, megabytes: config.train.bucketMb) : nil
+        // One bucket leaves nothing to overlap (it is ready only when backward ends): the plain
+        // all-reduce after backward is then as early and cheaper (measured over TCP, docs/multi-host.md).
+        let plan = GradientBuckets(arena: arena, megabytes: config.train.bucketMb)
+        self.buckets = config.train.overlap && comm.size > 1 && plan.buckets.count > 1 ? plan : nil
     }
 
     /// Non-learned state saved with the parameters (batch norm running statistics), by name.
