@@ -34,6 +34,18 @@ import SynapseTestSupport
         #expect(e.summary.hasPrefix("memory ~3.0 KiB per rank (parameters 140 bytes"), "\(e.summary)")
     }
 
+    /// With `train.accumulate_steps: K` one micro-batch of batch / (ranks · K) samples is in
+    /// memory at a time: the small MLP's 21 values per sample, 8 / (1 · 4) = 2 samples,
+    /// values and gradients: 84 values, against evaluation's 20 × 21 = 420 (eval batch 20).
+    @Test func accumulationKeepsOneMicroBatchOfActivations() throws {
+        let config = try ConfigLoader.parse(yaml: Self.smallMLP, overrides: ["train.accumulate_steps=4", "train.eval_batch_size=1"])
+        let e = try MemoryEstimate(config: config, inputShape: [1, 2, 2], classCount: 3, ranks: 1, dataBytes: 0)
+        #expect(e.activationBytes == 2 * 21 * 2 * 4, "\(e.activationBytes)")
+        let whole = try MemoryEstimate(config: try ConfigLoader.parse(yaml: Self.smallMLP, overrides: ["train.eval_batch_size=1"]),
+                                       inputShape: [1, 2, 2], classCount: 3, ranks: 1, dataBytes: 0)
+        #expect(whole.activationBytes == 8 * 21 * 2 * 4, "\(whole.activationBytes)")
+    }
+
     @Test func ranksShareTheBatchAndAdamKeepsTwoMoments() throws {
         let config = try ConfigLoader.parse(yaml: Self.smallMLP, overrides: ["optimizer={name: adam, lr: 0.001}", "train.eval_batch_size=8"])
         let e = try MemoryEstimate(config: config, inputShape: [1, 2, 2], classCount: 3, ranks: 2, dataBytes: 0)

@@ -21,8 +21,9 @@ import Foundation
 ///   attention weights (heads·T), with gradients; the logits over the vocabulary at every
 ///   position.
 ///
-/// Training keeps a step's activations and their gradients for the local batch
-/// (`batch_size / ranks`); evaluation keeps the forward values of `eval_batch_size / ranks`
+/// Training keeps a step's activations and their gradients for the local micro-batch
+/// (`batch_size / (ranks × accumulate_steps)`: with gradient accumulation one micro-batch is in
+/// memory at a time); evaluation keeps the forward values of `eval_batch_size / ranks`
 /// samples; the larger of the two counts. All arithmetic is overflow-checked: a width near
 /// `Int.max` gives `Overflow`, never a trap.
 public struct MemoryEstimate: Sendable, Equatable {
@@ -97,7 +98,7 @@ public struct MemoryEstimate: Sendable, Equatable {
         }
         let parameterBytes = try bytes(shape.parameters, "parameters")
         let optimizerBytes = try bytes(try product(shape.parameters, stateCopies(config), "optimizer state"), "optimizer state")
-        let trainBatch = max(1, config.train.batchSize / max(1, ranks))
+        let trainBatch = max(1, config.train.batchSize / max(1, ranks * max(1, config.train.accumulateSteps)))
         let evalBatch = max(1, (config.train.evalBatchSize + max(1, ranks) - 1) / max(1, ranks))
         let training = try product(try product(shape.activationsPerSample, trainBatch, "activations"), 2, "activations")
         let evaluation = try product(shape.activationsPerSample, evalBatch, "activations")
@@ -282,7 +283,8 @@ extension MemoryEstimate {
         let largest = [("parameters, gradients and optimizer state", parameterBytes + gradientBytes + optimizerBytes),
                        ("activations", activationBytes), ("data", dataBytes)].max { $0.1 < $1.1 }!
         let advice = largest.0 == "activations"
-            ? "lower train.batch_size (now \(config.train.batchSize)) or train.eval_batch_size (now \(config.train.evalBatchSize)), or use a smaller model"
+            ? "lower train.batch_size (now \(config.train.batchSize)) or train.eval_batch_size (now \(config.train.evalBatchSize)), "
+                + "raise train.accumulate_steps (now \(config.train.accumulateSteps): the same batch in smaller pieces), or use a smaller model"
             : largest.0 == "data" ? "use a smaller data set (data.train_subset) or fewer ranks per machine"
             : "use a smaller model (model.hidden, model.conv, model.hidden_size, model.width, model.layers)"
         throw UserError("the run needs about \(needed.overflow ? "more than 8 EiB" : Self.format(bytes: needed.partialValue))"
