@@ -49,9 +49,12 @@ public final class TensorBoardWriter {
                 try FileManager.default.removeItem(at: file)
             }
         }
-        // A later name than every earlier file's: readers take the files in name order.
+        // A later name than every earlier file's, even one removed just now: readers take the
+        // files in name order, and a running TensorBoard that saw a file keeps reading it from
+        // where it stopped, so a new file must never take an old one's name (two runs within
+        // the same second did).
         let latest = earlier.compactMap { Self.time(inName: $0.lastPathComponent) }.max() ?? 0
-        let seconds = max(Int(now.timeIntervalSince1970), keepUpToStep == nil ? 0 : latest + 1)
+        let seconds = max(Int(now.timeIntervalSince1970), latest + 1)
         url = runDirectory.appendingPathComponent("\(Self.filePrefix)\(seconds).\(Self.hostName())")
         let descriptor = open(url.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { throw FileOperationError("create the TensorBoard event file", url.path) }
@@ -111,7 +114,7 @@ public final class TensorBoardWriter {
     }
 
     /// This machine's name, as a file name component.
-    private static func hostName() -> String {
+    static func hostName() -> String {
         let name = ProcessInfo.processInfo.hostName
         let safe = name.map { $0 == "/" || $0.isWhitespace ? "_" : $0 }
         return safe.isEmpty ? "localhost" : String(safe)
