@@ -26,6 +26,13 @@ public protocol Communicator: AnyObject {
     /// belongs to the communicator until the request completes (`CollectiveRequest`), and every
     /// rank must start its requests in the same order.
     func startAllReduce(_ buffer: UnsafeMutableBufferPointer<Float>, op: ReduceOp) throws -> any CollectiveRequest
+    /// Starts gathering every rank's `send` block into `receive`, rank r's block at
+    /// `r · send.count`, and returns at once with its request (`MPI_Iallgather`). Both buffers
+    /// belong to the communicator until the request completes; every rank passes blocks of the
+    /// same length and starts its requests in the same order.
+    /// - Shape: send [n] → receive [size · n].
+    func startAllGather(_ send: UnsafeBufferPointer<Float>, into receive: UnsafeMutableBufferPointer<Float>) throws
+        -> any CollectiveRequest
     /// Copies `buffer` from rank `root` to every other rank.
     func broadcast(_ buffer: UnsafeMutableRawBufferPointer, root: Int) throws
     /// Returns when every rank has reached it.
@@ -67,6 +74,13 @@ public final class LocalCommunicator: Communicator {
     /// A request that is already complete: one rank's buffer is its own sum.
     public func startAllReduce(_ buffer: UnsafeMutableBufferPointer<Float>, op: ReduceOp) throws -> any CollectiveRequest {
         CompletedRequest()
+    }
+    /// Copies `send` into `receive` (one rank: its block is the whole result).
+    public func startAllGather(_ send: UnsafeBufferPointer<Float>, into receive: UnsafeMutableBufferPointer<Float>) throws
+        -> any CollectiveRequest {
+        precondition(receive.count == send.count, "startAllGather: receive holds \(receive.count) floats, expected \(send.count)")
+        if let source = send.baseAddress { receive.baseAddress!.update(from: source, count: send.count) }
+        return CompletedRequest()
     }
     /// Leaves `buffer` as it is: the root is this rank.
     public func broadcast(_ buffer: UnsafeMutableRawBufferPointer, root: Int) throws {}

@@ -166,6 +166,28 @@ public final class MPICommunicator: Communicator {
         }
     }
 
+    /// Starts gathering every rank's `send` block into `receive` (`MPI_Iallgather` of floats;
+    /// rank r's block at `r · send.count`) and returns its request at once. Both buffers must
+    /// stay untouched until it completes. One call, not chunked: a block longer than
+    /// `maxCountPerCall` throws (the receive layout cannot be cut per chunk).
+    /// - Shape: send [n] → receive [size · n], the same n on every rank.
+    public func startAllGather(_ send: UnsafeBufferPointer<Float>, into receive: UnsafeMutableBufferPointer<Float>) throws
+        -> any CollectiveRequest {
+        let comm = try activeComm("MPI_Iallgather")
+        precondition(receive.count == send.count * size,
+                     "startAllGather: receive holds \(receive.count) floats, expected \(size) × \(send.count)")
+        guard send.count > 0, let source = send.baseAddress, let target = receive.baseAddress else { return CompletedRequest() }
+        guard send.count <= maxCountPerCall else {
+            throw MPIError(operation: "MPI_Iallgather",
+                           message: "a block of \(send.count) floats is longer than one call may send (\(maxCountPerCall))")
+        }
+        let count = Int32(send.count)
+        var request: MPI_Request? = cmpi_request_null()
+        try MPIError.check(MPI_Iallgather(source, count, cmpi_float(), target, count, cmpi_float(), comm, &request),
+                           "MPI_Iallgather")
+        return MPIRequest(operation: "MPI_Iallgather", communicator: self, requests: [request])
+    }
+
     /// Gathers one value from every rank; element `r` of the result is rank r's value.
     ///
     /// Used for the start-up config hash check (distributed rule 8): every rank sees every

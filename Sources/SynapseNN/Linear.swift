@@ -14,6 +14,10 @@ public final class Linear: Module {
     public let inFeatures: Int
     /// Output width.
     public let outFeatures: Int
+    /// Where backward hands the weight gradient's factors (x, dy) instead of adding `dyᵀ · x`
+    /// into `weight.grad`; nil (the default): the gradient is computed here. Data-parallel
+    /// training sets it to exchange the factors across ranks (`WeightGradientFactors`).
+    public var gradientFactors: (any WeightGradientFactors)? = nil
 
     /// Creates the layer with PyTorch's default initialization drawn from `rng`.
     public init(inputSize: Int, outputSize: Int, bias useBias: Bool = true,
@@ -30,6 +34,6 @@ public final class Linear: Module {
     }
 
     public override func forward(_ x: Tensor) -> Tensor {
-        linear(x, weight: weight, bias: bias)
+        linear(x, weight: weight, bias: bias, factors: gradientFactors)
     }
 }

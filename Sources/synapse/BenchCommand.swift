@@ -52,6 +52,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Bucket size for --overlap on, in MiB (train.bucket_mb).", valueName: "MiB"))
     var bucketMb: Double = 1
 
+    @Option(help: ArgumentHelp("How fully connected layers' weight gradients cross the ranks (train.gradient_exchange): as factors where fewer bytes (auto), always all-reduced (allreduce), or as factors (factors).", valueName: "auto|allreduce|factors"))
+    var exchange: String = "auto"
+
     @Flag(help: "Print the report as one JSON line.")
     var json = false
 
@@ -60,6 +63,9 @@ struct BenchCommand: ParsableCommand {
         guard steps >= 1, warmup >= 0 else { throw ValidationError("--steps must be ≥ 1 and --warmup ≥ 0") }
         guard ["on", "off"].contains(overlap) else { throw ValidationError("--overlap must be on or off, got '\(overlap)'") }
         guard bucketMb > 0, bucketMb.isFinite else { throw ValidationError("--bucket-mb must be a positive size in MiB, e.g. 0.25") }
+        guard TrainConfig.GradientExchange(rawValue: exchange) != nil else {
+            throw ValidationError("--exchange must be auto, allreduce or factors, got '\(exchange)'")
+        }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
         guard ["mlp", "lenet"].contains(model) else { throw ValidationError("--model must be mlp or lenet, got '\(model)'") }
         guard parsedHidden != nil else { throw ValidationError("--hidden: expected positive integers separated by commas, e.g. 256,128") }
@@ -90,6 +96,7 @@ struct BenchCommand: ParsableCommand {
         o.separateSkew = separateSkew
         o.overlap = overlap == "on"
         o.bucketMb = bucketMb
+        o.gradientExchange = TrainConfig.GradientExchange(rawValue: exchange)!
         let r = try Benchmark.run(o, comm: comm)
         guard comm.rank == 0 else { return }
         if json {
@@ -114,7 +121,12 @@ struct BenchCommand: ParsableCommand {
                          r.allReduceMsPerStep, r.gradientBytes, raw, r.allReduceMsPerStep / max(raw, 1e-9)))
             print(r.overlapBuckets > 0
                   ? "overlap      on: \(r.overlapBuckets) bucket\(r.overlapBuckets == 1 ? "" : "s") of at most \(bucketMb) MiB, started during backward"
-                  : "overlap      off: one all-reduce after backward")
+                  : "overlap      off: the collectives start after backward")
+            if let floats = r.floatsSentPerStep {
+                print(r.factoredLayers.isEmpty
+                      ? "exchange     all-reduce: \(floats) floats per rank per step"
+                      : "exchange     factors of \(r.factoredLayers.joined(separator: ", ")) all-gathered, the rest all-reduced: \(floats) floats per rank per step")
+            }
         }
         if let conv = r.convLayers {
             for layer in conv.layers {

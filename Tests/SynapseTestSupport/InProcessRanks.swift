@@ -149,6 +149,17 @@ private final class RankCommunicator: Communicator, @unchecked Sendable {   // u
         start("allReduce(Float, \(op))", buffer, combine: Self.reduction(Float.self, op))
     }
 
+    func startAllGather(_ send: UnsafeBufferPointer<Float>, into receive: UnsafeMutableBufferPointer<Float>) throws
+        -> any CollectiveRequest {
+        precondition(receive.count == send.count * size, "startAllGather: receive holds \(receive.count) floats, expected \(size) × \(send.count)")
+        let bytes = Array(UnsafeRawBufferPointer(send))
+        let operation = "allGather(Float)"
+        group.contribute(rank: rank, sequence: sequence, operation: operation, bytes: bytes, combine: { $0.flatMap { $0 } })
+        defer { sequence += 1 }
+        return FakeRequest(group: group, rank: rank, sequence: sequence, operation: operation, buffer: receive,
+                           started: Array(UnsafeRawBufferPointer(receive)))
+    }
+
     func broadcast(_ buffer: UnsafeMutableRawBufferPointer, root: Int) throws {
         let bytes = UnsafeMutableBufferPointer(start: buffer.baseAddress?.assumingMemoryBound(to: UInt8.self), count: buffer.count)
         try start("broadcast(root \(root))", bytes, combine: { $0[root] }).wait()

@@ -13,6 +13,11 @@ private final class ScriptedCommunicator: Communicator {
     func startAllReduce(_ buffer: UnsafeMutableBufferPointer<Float>, op: ReduceOp) throws -> any CollectiveRequest {
         CompletedRequest()
     }
+    func startAllGather(_ send: UnsafeBufferPointer<Float>, into receive: UnsafeMutableBufferPointer<Float>) throws
+        -> any CollectiveRequest {
+        Issue.record("agreeOnSuccess gathers no floats")
+        return CompletedRequest()
+    }
     func allReduce(_ buffer: UnsafeMutableBufferPointer<Double>, op: ReduceOp) throws {
         for other in others {
             for i in buffer.indices { buffer[i] = op == .max ? max(buffer[i], other[i]) : buffer[i] + other[i] }

@@ -219,6 +219,13 @@ final class RecordingCommunicator: Communicator {
         events.append("start \(arenaBase.map { buffer.baseAddress! - $0 } ?? -1)")
         return Request(owner: self)
     }
+    /// Every rank's block is this rank's (identity collectives).
+    func startAllGather(_ send: UnsafeBufferPointer<Float>, into receive: UnsafeMutableBufferPointer<Float>) throws
+        -> any CollectiveRequest {
+        events.append("gather \(send.count)")
+        for r in 0..<size { (receive.baseAddress! + r * send.count).update(from: send.baseAddress!, count: send.count) }
+        return Request(owner: self)
+    }
     final class Request: CollectiveRequest {
         let owner: RecordingCommunicator
         init(owner: RecordingCommunicator) { self.owner = owner }

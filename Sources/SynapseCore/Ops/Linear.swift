@@ -3,9 +3,12 @@
 /// Fused (matmul + bias in one op) because the bias add and its gradient (a column sum) are
 /// cheap loops over the GEMM output, and one record on the tape beats two.
 ///
+/// With `factors`, backward hands (x, dy) to it instead of adding `dyᵀ · x` into the weight's
+/// gradient (`WeightGradientFactors`: data-parallel training may exchange the factors).
+///
 /// - Shape: x [N, inFeatures], weight [outFeatures, inFeatures], bias [outFeatures]
 ///   → y [N, outFeatures].
-public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
+public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?, factors: (any WeightGradientFactors)? = nil) -> Tensor {
     precondition(x.rank == 2 && weight.rank == 2 && x.shape[1] == weight.shape[1],
                  "linear: input \(x.shape) does not match weight \(weight.shape) (expected [N, \(weight.shape.last ?? 0)])")
     let N = x.shape[0], inF = x.shape[1], outF = weight.shape[0]
@@ -22,7 +25,7 @@ public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
     let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
     if GradMode.isEnabled && inputs.contains(where: \.requiresGrad) {
         y.record(inputs: inputs) { _, dy in
-            linearBackward(dy: dy, x: x, weight: weight, bias: bias)
+            linearBackward(dy: dy, x: x, weight: weight, bias: bias, factors: factors)
         }
     }
     return y
@@ -31,8 +34,8 @@ public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
 /// Backward of `linear`: dx += dy·W, dW += dyᵀ·x, db += Σₙ dy[n]. Accumulates (beta = 1),
 /// except into a fresh dx, which the GEMM writes directly (beta 0: no zero-fill first).
 /// Skips the input gradient when x does not need one (the first layer: saves a third of
-/// the backward FLOPs).
-func linearBackward(dy: Tensor, x: Tensor, weight: Tensor, bias: Tensor?) {
+/// the backward FLOPs). With `factors`, the weight's part is handed over as (x, dy).
+func linearBackward(dy: Tensor, x: Tensor, weight: Tensor, bias: Tensor?, factors: (any WeightGradientFactors)? = nil) {
     let N = x.shape[0], inF = x.shape[1], outF = weight.shape[0]
     x.storeOrAccumulateGrad { dx, fresh in
         // dx [N, in] (+)= dy [N, out] · W [out, in]
@@ -40,11 +43,15 @@ func linearBackward(dy: Tensor, x: Tensor, weight: Tensor, bias: Tensor?) {
                   a: dy.pointer, lda: outF, b: weight.pointer, ldb: inF,
                   beta: fresh ? 0 : 1, c: dx.baseAddress!, ldc: inF)
     }
-    weight.accumulateGrad { dW in
-        // dW [out, in] += dyᵀ [out, N] · x [N, in]
-        BLAS.gemm(transA: true, transB: false, m: outF, n: inF, k: N,
-                  a: dy.pointer, lda: outF, b: x.pointer, ldb: inF,
-                  beta: 1, c: dW.baseAddress!, ldc: inF)
+    if let factors, weight.requiresGrad {
+        factors.append(input: x, outputGradient: dy)
+    } else {
+        weight.accumulateGrad { dW in
+            // dW [out, in] += dyᵀ [out, N] · x [N, in]
+            BLAS.gemm(transA: true, transB: false, m: outF, n: inF, k: N,
+                      a: dy.pointer, lda: outF, b: x.pointer, ldb: inF,
+                      beta: 1, c: dW.baseAddress!, ldc: inF)
+        }
     }
     bias?.accumulateGrad { db in
         let g = dy.pointer

@@ -22,6 +22,9 @@ extension Config {
                         "early stopping watches validation metrics, but data.validation_size is 0; "
                         + "set data.validation_size (e.g. 5000) or patience: 0")
         }
+        try require(train.gradientExchange != .factors || model.kind.feedsOneRowPerSample, ConfigKeyPath("train", "gradient_exchange"),
+                    "factors applies to mlp and cnn models (each fully connected layer sees one row per sample), "
+                    + "but model.kind is \(model.kind.rawValue); use auto or allreduce")
         if train.distillation.isEnabled {
             try require(data.augment == AugmentConfig(), ConfigKeyPath("train", "distillation", "teachers"),
                         "the teachers' predictions are computed once on the training images as they are, "

@@ -81,7 +81,7 @@ public struct Config: Codable, Equatable, Sendable {
     /// config's hash (and the checkpoints that store it) as it was.
     static let keysOutsideHash: [[String]] = [
         ["train", "tensorboard"],
-        ["train", "overlap"], ["train", "bucket_mb"], ["train", "collective_timeout"],
+        ["train", "overlap"], ["train", "bucket_mb"], ["train", "collective_timeout"], ["train", "gradient_exchange"],
     ]
 
     /// Keys that DO change how a run trains but were added after configs and checkpoints

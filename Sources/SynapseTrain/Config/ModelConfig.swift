@@ -37,6 +37,9 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         public var isRecurrent: Bool { self == .lstm || self == .gru || self == .rnn }
         /// Whether the model reads token ids (the recurrent networks on text, the Transformer).
         public var readsText: Bool { isRecurrent || self == .transformer }
+        /// Whether each fully connected layer of the model sees one row per sample (mlp, cnn),
+        /// which `train.gradient_exchange` needs to size the factors it exchanges.
+        public var feedsOneRowPerSample: Bool { self == .mlp || self == .cnn }
     }
 
     /// Nonlinearity after each hidden layer (PyTorch `nn.ReLU`, `nn.Sigmoid`, `nn.Tanh`,

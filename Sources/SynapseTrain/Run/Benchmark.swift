@@ -37,6 +37,8 @@ public enum Benchmark {
         public var overlap = true
         /// Bucket size in MiB for `overlap` (`train.bucket_mb`).
         public var bucketMb: Double = 1
+        /// How fully connected layers' weight gradients cross the ranks (`train.gradient_exchange`).
+        public var gradientExchange = TrainConfig.GradientExchange.auto
         /// Creates default options (the fashion-mlp benchmark of docs/performance.md).
         public init() {}
     }
@@ -96,6 +98,12 @@ public enum Benchmark {
         /// Buckets the gradient was all-reduced in during backward (`train.overlap`); 0 when it
         /// was all-reduced in one call after backward (overlap off, or one rank).
         public var overlapBuckets: Int = 0
+        /// Fully connected layers whose weight gradients crossed the ranks as their factors
+        /// (`train.gradient_exchange`), by parameter name; empty when all were all-reduced.
+        public var factoredLayers: [String] = []
+        /// Floats each rank sent per step: the all-reduced part of the gradient arena and the
+        /// factored layers' blocks (nil on one rank).
+        public var floatsSentPerStep: Int? = nil
     }
 
     /// Runs the benchmark on every rank (collective).
@@ -120,6 +128,7 @@ public enum Benchmark {
         config.name = "bench"
         config.train.overlap = o.overlap
         config.train.bucketMb = o.bucketMb
+        config.train.gradientExchange = o.gradientExchange
         config.train.batchSize = perRank * comm.size
         // The all-reduces of the step pass through a timing decorator: the step has no timing code.
         let timing = TimingCommunicator(comm, separatesSkew: o.separateSkew && comm.size > 1)
@@ -184,7 +193,9 @@ public enum Benchmark {
                       bufferAllocationsTimed: allocations, blasThreads: BLAS.threads,
                       blasCore: BLASKernelSelection.coreName, convLayers: convLayers,
                       optimizer: optimizer, context: context, tokensPerSec: context.map { samplesPerSec * Double($0) },
-                      overlapBuckets: replica.buckets?.buckets.count ?? 0)
+                      overlapBuckets: o.overlap ? replica.buckets?.buckets.count ?? 0 : 0,
+                      factoredLayers: replica.factored.map { replica.arena.entries[$0.entry].name },
+                      floatsSentPerStep: comm.size > 1 ? replica.floatsSentPerStep : nil)
     }
 
     /// Peak resident set size of this process (VmHWM from /proc/self/status), in MiB.

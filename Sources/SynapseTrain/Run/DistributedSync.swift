@@ -77,10 +77,14 @@ public struct DistributedSync {
     /// are written into the control slots now, before the backward pass whose gradients are
     /// reduced, and ride in bucket 0 (the end of the arena, the first bucket sent). Run
     /// `backward(gradient:observer:)` with the returned reduction, then `finishReduction`.
+    /// The layers in `factored` go as all-gathers of their factors (`FactoredLinearGradient`);
+    /// with `startsDuringBackward` false every collective waits for `finishReduction`.
     func beginOverlappedReduction(_ arena: ParameterArena, buckets: GradientBuckets,
+                                  factored: [FactoredLinearGradient] = [], startsDuringBackward: Bool = true,
                                   flags local: ControlFlags) -> OverlappedGradientReduction {
         writeFlags(local, into: arena)
-        return OverlappedGradientReduction(arena: arena, plan: buckets, comm: comm)
+        return OverlappedGradientReduction(arena: arena, plan: buckets, comm: comm, factored: factored,
+                                           startsDuringBackward: startsDuringBackward)
     }
 
     /// Waits for the overlapped all-reduce begun by `beginOverlappedReduction` and returns the

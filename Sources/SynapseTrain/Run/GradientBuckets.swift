@@ -30,34 +30,43 @@ public struct GradientBuckets: Sendable, Equatable {
 
     /// The buckets in the order they are started (bucket 0 = the end of the arena).
     public let buckets: [Bucket]
-    /// For each arena entry, the bucket that holds it.
+    /// For each arena entry, the bucket that holds it; -1 for an entry left out (`excluding`).
     public let bucketOfEntry: [Int]
 
-    /// Cuts `arena` into buckets of at least `bytes` bytes (the last one cut may be smaller).
-    public init(arena: ParameterArena, bytes: Int) {
+    /// Cuts `arena` into buckets of at least `bytes` bytes (the last one cut may be smaller),
+    /// leaving out the entries in `excluding` (exchanged another way: `FactoredLinearGradient`):
+    /// a bucket never spans one, so one is cut short where an excluded entry begins.
+    public init(arena: ParameterArena, bytes: Int, excluding: Set<Int> = []) {
         let minimum = max(1, bytes / MemoryLayout<Float>.stride)
         var buckets: [Bucket] = []
+        // The bucket being filled: entries lower..<upper, floats offset(lower)..<upperElement.
         var upper = arena.entries.count, upperElement = arena.count + ParameterArena.controlSlotCount
         var size = 0
         for e in arena.entries.indices.reversed() {
-            size += arena.entries[e].count
+            let entry = arena.entries[e]
+            if excluding.contains(e) {
+                let end = entry.offset + entry.count
+                if upperElement > end { buckets.append(Bucket(entries: (e + 1)..<upper, elements: end..<upperElement)) }
+                (upper, upperElement, size) = (e, entry.offset, 0)
+                continue
+            }
+            size += entry.count
             if size >= minimum || e == 0 {
-                let lowerElement = arena.entries[e].offset
-                buckets.append(Bucket(entries: e..<upper, elements: lowerElement..<upperElement))
-                (upper, upperElement, size) = (e, lowerElement, 0)
+                buckets.append(Bucket(entries: e..<upper, elements: entry.offset..<upperElement))
+                (upper, upperElement, size) = (e, entry.offset, 0)
             }
         }
         if buckets.isEmpty {   // a model without parameters: the flags alone
             buckets.append(Bucket(entries: 0..<0, elements: 0..<upperElement))
         }
-        var owner = [Int](repeating: 0, count: arena.entries.count)
+        var owner = [Int](repeating: -1, count: arena.entries.count)
         for (b, bucket) in buckets.enumerated() { for e in bucket.entries { owner[e] = b } }
         self.buckets = buckets
         self.bucketOfEntry = owner
     }
 
     /// Cuts `arena` into buckets of `megabytes` (`train.bucket_mb`, 1 MB = 2^20 bytes).
-    public init(arena: ParameterArena, megabytes: Double) {
-        self.init(arena: arena, bytes: Int((megabytes * 1_048_576).rounded()))
+    public init(arena: ParameterArena, megabytes: Double, excluding: Set<Int> = []) {
+        self.init(arena: arena, bytes: Int((megabytes * 1_048_576).rounded()), excluding: excluding)
     }
 }

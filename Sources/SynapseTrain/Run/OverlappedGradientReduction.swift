@@ -12,6 +12,11 @@ import SynapseCore
 /// The sums are those of one all-reduce of the whole arena: each element is reduced over the
 /// same ranks, only in other messages (bit-equal on 2 ranks, where a sum of two numbers is the
 /// same in any order; to rounding on more, where the reduction tree may differ with the size).
+///
+/// The fully connected layers whose gradients go as factors (`FactoredLinearGradient`) are in
+/// no bucket: each one's all-gather starts the moment its weight's gradient is final, among the
+/// buckets' all-reduces, and `finish()` forms their gradients once everything has arrived.
+/// With `startsDuringBackward` false (`train.overlap: false`) nothing starts before `finish()`.
 final class OverlappedGradientReduction: BackwardObserver {
     let watchedLeaves: [Tensor]
     private let plan: GradientBuckets
@@ -19,26 +24,46 @@ final class OverlappedGradientReduction: BackwardObserver {
     private let comm: any Communicator
     /// Entries of each bucket whose gradient is not final yet.
     private var unfinished: [Int]
-    /// Requests of the started buckets, in bucket order; `nextToStart` is the first not started.
+    /// The layers exchanged as factors, and for an arena entry its index among them.
+    private let factored: [FactoredLinearGradient]
+    private let factoredOfEntry: [Int: Int]
+    /// Whether the factors of each of `factored` are on their way.
+    private var gathering: [Bool]
+    private let startsDuringBackward: Bool
+    /// Requests of the started buckets and gathers, in the order started; `nextToStart` is the
+    /// first bucket not started.
     private var requests: [any CollectiveRequest] = []
     private var nextToStart = 0
-    /// The oldest started bucket not yet known to be complete (the one to test).
+    /// The oldest started request not yet known to be complete (the one to test).
     private var oldestPending = 0
     /// The first error from a communication call made during backward (rules cannot throw).
     private var failure: Error?
 
-    /// Prepares the reduction of `arena`'s gradients (and control slots, already written) over `comm`.
-    init(arena: ParameterArena, plan: GradientBuckets, comm: any Communicator) {
+    /// Prepares the reduction of `arena`'s gradients (and control slots, already written) over
+    /// `comm`: the buckets of `plan`, and the all-gathers of `factored` (the entries `plan`
+    /// leaves out).
+    init(arena: ParameterArena, plan: GradientBuckets, comm: any Communicator,
+         factored: [FactoredLinearGradient] = [], startsDuringBackward: Bool = true) {
         self.arena = arena
         self.plan = plan
         self.comm = comm
         self.watchedLeaves = arena.tensors
         self.unfinished = plan.buckets.map { $0.entries.count }
+        self.factored = factored
+        self.factoredOfEntry = Dictionary(uniqueKeysWithValues: factored.enumerated().map { ($0.element.entry, $0.offset) })
+        self.gathering = Array(repeating: false, count: factored.count)
+        self.startsDuringBackward = startsDuringBackward
     }
 
     func gradientIsFinal(_ entry: Int) {
+        if let f = factoredOfEntry[entry] {
+            if startsDuringBackward && failure == nil {
+                do { try startGather(f) } catch { failure = error }
+            }
+            return
+        }
         unfinished[plan.bucketOfEntry[entry]] -= 1
-        startReadyBuckets()
+        if startsDuringBackward { startReadyBuckets() }
     }
 
     func backwardRuleDidRun() {
@@ -48,13 +73,18 @@ final class OverlappedGradientReduction: BackwardObserver {
         } catch { failure = error }
     }
 
-    /// Starts every remaining bucket (backward is over: all gradients are final), waits for all
-    /// of them, and rethrows the first communication error.
+    /// Starts every remaining bucket and gather (backward is over: all gradients are final),
+    /// waits for all of them, forms the factored layers' gradients, and rethrows the first
+    /// communication error.
     func finish() throws {
         if let failure { throw failure }
         while nextToStart < plan.buckets.count { try start(nextToStart) }
+        for f in factored.indices where !gathering[f] { try startGather(f) }
         for request in requests[oldestPending...] { try request.wait() }
         oldestPending = requests.count
+        for layer in factored where !layer.finish() {
+            try comm.allReduce(layer.gradient, op: .sum)   // a rank had more rows than planned
+        }
     }
 
     /// Starts buckets in order while the next one's gradients are all final.
@@ -62,6 +92,11 @@ final class OverlappedGradientReduction: BackwardObserver {
         while failure == nil, nextToStart < plan.buckets.count, unfinished[nextToStart] == 0 {
             do { try start(nextToStart) } catch { failure = error }
         }
+    }
+
+    private func startGather(_ f: Int) throws {
+        requests.append(try factored[f].start(on: comm))
+        gathering[f] = true
     }
 
     private func start(_ b: Int) throws {

@@ -31,8 +31,10 @@ public struct StepPosition: Sendable, Equatable {
 /// K times with `train.accumulate_steps: K` → the all-reduce of the gradient arena with the
 /// control flags (stop request, non-finite loss) riding at its end — in buckets overlapped with
 /// the last backward pass (`train.overlap`, `OverlappedGradientReduction`), or as one call after
-/// it → clip / penalties → optimizer step → moving average. When any rank saw a non-finite loss
-/// the update is skipped on every rank and the flags say so.
+/// it; the weight gradients of wide fully connected layers travel as their factors instead
+/// (`train.gradient_exchange`, `FactoredLinearGradient`) → clip / penalties → optimizer step →
+/// moving average. When any rank saw a non-finite loss the update is skipped on every rank and
+/// the flags say so.
 public final class Replica {
     /// The resolved configuration.
     public let config: Config
@@ -67,9 +69,12 @@ public final class Replica {
     private let backwardSeed: Tensor
     /// Micro-batches per optimizer step (`train.accumulate_steps`).
     let accumulateSteps: Int
-    /// How the gradient arena is cut for the overlapped all-reduce; nil with one rank, one bucket or
-    /// `train.overlap: false` (one all-reduce after backward).
+    /// How the gradient arena is cut for the overlapped all-reduce; nil with one rank, or with
+    /// one bucket or `train.overlap: false` and no factors (one all-reduce after backward).
     let buckets: GradientBuckets?
+    /// The fully connected layers whose weight gradients cross the ranks as factors
+    /// (`train.gradient_exchange`), in arena order; they are in no bucket.
+    let factored: [FactoredLinearGradient]
 
     /// The model `config.model` describes for samples of `inputShape` and `classCount`
     /// outputs, initialized from the seed's initialization stream, with the recipe of
@@ -112,8 +117,26 @@ public final class Replica {
         self.backwardSeed = Tensor(shape: [1], values: [1 / Float(comm.size * accumulateSteps)])
         // One bucket leaves nothing to overlap (it is ready only when backward ends): the plain
         // all-reduce after backward is then as early and cheaper (measured over TCP, docs/multi-host.md).
-        let plan = GradientBuckets(arena: arena, megabytes: config.train.bucketMb)
-        self.buckets = config.train.overlap && comm.size > 1 && plan.buckets.count > 1 ? plan : nil
+        self.factored = config.model.kind.feedsOneRowPerSample
+            ? FactoredLinearGradient.install(in: model, arena: arena, exchange: config.train.gradientExchange,
+                                             rows: config.train.batchSize / comm.size, ranks: comm.size)
+            : []
+        let excluded = Set(factored.map(\.entry))
+        if factored.isEmpty {
+            let plan = GradientBuckets(arena: arena, megabytes: config.train.bucketMb)
+            self.buckets = config.train.overlap && comm.size > 1 && plan.buckets.count > 1 ? plan : nil
+        } else if config.train.overlap {
+            self.buckets = GradientBuckets(arena: arena, megabytes: config.train.bucketMb, excluding: excluded)
+        } else {   // what the factors leave, in as few all-reduces as the gaps allow, after backward
+            self.buckets = GradientBuckets(arena: arena, bytes: Int(Int32.max), excluding: excluded)
+        }
+    }
+
+    /// Floats this rank hands to the gradient collectives per step: the all-reduced part of the
+    /// arena with the control flags, and each factored layer's block.
+    public var floatsSentPerStep: Int {
+        let factoredFloats = factored.reduce(0) { $0 + arena.entries[$1.entry].count }
+        return arena.gradsAndControl.count - factoredFloats + factored.reduce(0) { $0 + $1.blockCount }
     }
 
     /// Non-learned state saved with the parameters (batch norm running statistics), by name.
@@ -184,6 +207,7 @@ public final class Replica {
     func reducedGradients(_ batch: TrainingBatch, step: Int, flags: (Float) -> DistributedSync.ControlFlags) throws
         -> (loss: Float, correct: Int, flags: DistributedSync.ControlFlags) {
         arena.zeroGrads()
+        for layer in factored { layer.reset() }
         let parts = batch.microBatches(accumulateSteps)
         var lossSum: Float = 0, correct = 0
         for (m, part) in parts.enumerated() {
@@ -215,13 +239,16 @@ public final class Replica {
                 throw timeout.adding("in the gradient all-reduce")
             }
         }
-        let reduction = sync.beginOverlappedReduction(arena, buckets: buckets, flags: local)
+        let reduction = sync.beginOverlappedReduction(arena, buckets: buckets, factored: factored,
+                                                      startsDuringBackward: config.train.overlap, flags: local)
         loss.backward(gradient: backwardSeed, observer: reduction)
         do {
             return try sync.finishReduction(reduction, arena: arena)
         } catch let timeout as CollectiveTimeout {
-            let n = buckets.buckets.count
-            throw timeout.adding("in the gradient all-reduce (\(n) bucket\(n == 1 ? "" : "s"), overlapped with backward)")
+            let n = buckets.buckets.count, f = factored.count
+            let factors = f == 0 ? "" : " and the factors of \(f) layer\(f == 1 ? "" : "s")"
+            let when = config.train.overlap ? "overlapped with backward" : "after backward"
+            throw timeout.adding("in the gradient all-reduce (\(n) bucket\(n == 1 ? "" : "s")\(factors), \(when))")
         }
     }
 
@@ -232,12 +259,14 @@ public final class Replica {
     func forwardBackward(_ batch: TrainingBatch, step: Int) -> (loss: Float, correct: Int) {
         reseedRandomizedLayers(step: step)
         arena.zeroGrads()
+        for layer in factored { layer.reset() }
         let output = model(batch.inputs)
         let loss = objective.trainingLoss(output, batch)
         var lossValue = loss.item()
         if let faultInjection { lossValue = faultInjection.loss(lossValue, step: step, rank: comm.rank) }
         let correct = objective.correct(output, batch)
         loss.backward(gradient: backwardSeed)
+        for layer in factored { layer.addLocalProduct() }
         return (lossValue, correct)
     }
 

@@ -53,6 +53,14 @@ public final class TimingCommunicator: Communicator {
         return TimedRequest(base: request, timing: self)
     }
 
+    /// The base's all-gather (a layer's gradient factors, `FactoredLinearGradient`), its
+    /// starting, testing and waiting counted like an overlapped all-reduce's.
+    public func startAllGather(_ send: UnsafeBufferPointer<Float>, into receive: UnsafeMutableBufferPointer<Float>) throws
+        -> any CollectiveRequest {
+        let request = try timed { try base.startAllGather(send, into: receive) }
+        return TimedRequest(base: request, timing: self)
+    }
+
     /// With `separatesSkew`: a barrier, timed apart.
     private func waitForSlowestRank() throws {
         guard separatesSkew else { return }
