@@ -37,9 +37,15 @@ public protocol Communicator: AnyObject {
     func broadcast(_ buffer: UnsafeMutableRawBufferPointer, root: Int) throws
     /// Returns when every rank has reached it.
     func barrier() throws
+    /// Whether the ranks run on more than one machine (their gradients then cross a network,
+    /// where bytes cost far more than in shared memory). The same on every rank.
+    var spansMachines: Bool { get }
 }
 
 extension Communicator {
+    /// False: a communicator that does not know assumes one machine.
+    public var spansMachines: Bool { false }
+
     /// Whether this is rank 0, the rank that prints, writes metrics and checkpoints.
     public var isRoot: Bool { rank == 0 }
 

@@ -43,13 +43,17 @@ public final class MPICommunicator: Communicator {
     /// form (`MPI_Iallreduce`, `MPI_Ibcast`, `MPI_Ibarrier`, `MPI_Iallgather`) polled with
     /// `MPI_Test` against the deadline: no watchdog thread, no MPI call from a second thread.
     public var collectiveTimeout: Double = 0
+    /// Whether the job's ranks are on more than one machine: fewer ranks share this rank's
+    /// memory (`MPI_Comm_split_type` with `MPI_COMM_TYPE_SHARED`, at creation) than the job has.
+    public let spansMachines: Bool
     /// Synapse's duplicate of MPI_COMM_WORLD; nil once `finalize()` has run.
     private var comm: MPI_Comm?
 
-    private init(comm: MPI_Comm, rank: Int, size: Int, threadLevel: MPIThreadLevel, maxCountPerCall: Int) {
+    private init(comm: MPI_Comm, rank: Int, size: Int, spansMachines: Bool, threadLevel: MPIThreadLevel, maxCountPerCall: Int) {
         self.comm = comm
         self.rank = rank
         self.size = size
+        self.spansMachines = spansMachines
         self.threadLevel = threadLevel
         self.maxCountPerCall = maxCountPerCall
     }
@@ -83,7 +87,13 @@ public final class MPICommunicator: Communicator {
         var rank: Int32 = 0, size: Int32 = 0
         try MPIError.check(MPI_Comm_rank(comm, &rank), "MPI_Comm_rank")
         try MPIError.check(MPI_Comm_size(comm, &size), "MPI_Comm_size")
-        return MPICommunicator(comm: comm, rank: Int(rank), size: Int(size),
+        var local: MPI_Comm?
+        try MPIError.check(MPI_Comm_split_type(comm, cmpi_comm_type_shared(), rank, cmpi_info_null(), &local),
+                           "MPI_Comm_split_type")
+        var localSize: Int32 = 0
+        try MPIError.check(MPI_Comm_size(local, &localSize), "MPI_Comm_size")
+        MPI_Comm_free(&local)
+        return MPICommunicator(comm: comm, rank: Int(rank), size: Int(size), spansMachines: localSize < size,
                                threadLevel: granted, maxCountPerCall: maxCountPerCall)
     }
 

@@ -17,6 +17,8 @@ import SynapseComm
 public final class InProcessRanks: @unchecked Sendable {
     /// Number of ranks.
     public let count: Int
+    /// Whether the ranks pretend to be on more than one machine (`Communicator.spansMachines`).
+    public let spansMachines: Bool
     private let timeout: TimeInterval
     private let condition = NSCondition()
     // Guarded by `condition`: the open rounds by sequence number, and the problems seen.
@@ -24,9 +26,10 @@ public final class InProcessRanks: @unchecked Sendable {
     private var problems: [String] = []
 
     /// A job of `count` ranks whose collectives wait at most `timeout` seconds for each other.
-    public init(count: Int, timeout: TimeInterval = 60) {
+    public init(count: Int, timeout: TimeInterval = 60, spansMachines: Bool = false) {
         precondition(count > 0)
         self.count = count
+        self.spansMachines = spansMachines
         self.timeout = timeout
     }
 
@@ -130,6 +133,7 @@ private final class RankCommunicator: Communicator, @unchecked Sendable {   // u
     let group: InProcessRanks
     let rank: Int
     var size: Int { group.count }
+    var spansMachines: Bool { group.spansMachines }
     private var sequence = 0
 
     init(group: InProcessRanks, rank: Int) {

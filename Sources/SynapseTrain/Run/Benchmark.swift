@@ -194,7 +194,7 @@ public enum Benchmark {
                       blasCore: BLASKernelSelection.coreName, convLayers: convLayers,
                       optimizer: optimizer, context: context, tokensPerSec: context.map { samplesPerSec * Double($0) },
                       overlapBuckets: o.overlap ? replica.buckets?.buckets.count ?? 0 : 0,
-                      factoredLayers: replica.factored.map { replica.arena.entries[$0.entry].name },
+                      factoredLayers: replica.factoredWeights,
                       floatsSentPerStep: comm.size > 1 ? replica.floatsSentPerStep : nil)
     }
 

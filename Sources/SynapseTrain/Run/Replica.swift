@@ -71,10 +71,10 @@ public final class Replica {
     let accumulateSteps: Int
     /// How the gradient arena is cut for the overlapped all-reduce; nil with one rank, or with
     /// one bucket or `train.overlap: false` and no factors (one all-reduce after backward).
-    let buckets: GradientBuckets?
+    private(set) var buckets: GradientBuckets?
     /// The fully connected layers whose weight gradients cross the ranks as factors
     /// (`train.gradient_exchange`), in arena order; they are in no bucket.
-    let factored: [FactoredLinearGradient]
+    private(set) var factored: [FactoredLinearGradient] = []
 
     /// The model `config.model` describes for samples of `inputShape` and `classCount`
     /// outputs, initialized from the seed's initialization stream, with the recipe of
@@ -115,21 +115,48 @@ public final class Replica {
         self.randomized = model.randomizedModules()
         self.accumulateSteps = config.train.accumulateSteps
         self.backwardSeed = Tensor(shape: [1], values: [1 / Float(comm.size * accumulateSteps)])
-        // One bucket leaves nothing to overlap (it is ready only when backward ends): the plain
-        // all-reduce after backward is then as early and cheaper (measured over TCP, docs/multi-host.md).
-        self.factored = config.model.kind.feedsOneRowPerSample
-            ? FactoredLinearGradient.install(in: model, arena: arena, exchange: config.train.gradientExchange,
-                                             rows: config.train.batchSize / comm.size, ranks: comm.size)
+        self.buckets = nil
+        let chosen = config.model.kind.feedsOneRowPerSample
+            ? FactoredLinearGradient.choose(in: model, exchange: config.train.gradientExchange, rows: factorRows,
+                                            ranks: comm.size, acrossMachines: comm.spansMachines)
             : []
+        configureExchange(factoring: chosen)
+    }
+
+    /// Rows per rank per step that a factored layer keeps (its share of the global batch).
+    private var factorRows: Int { config.train.batchSize / comm.size }
+
+    /// Sends the weight gradients of `layers` as factors and the rest of the arena in buckets
+    /// (`train.overlap`) or after backward.
+    private func configureExchange(factoring layers: [Linear]) {
+        factored = FactoredLinearGradient.install(on: layers, of: model, arena: arena, rows: factorRows, ranks: comm.size)
         let excluded = Set(factored.map(\.entry))
         if factored.isEmpty {
+            // One bucket leaves nothing to overlap (it is ready only when backward ends): the plain
+            // all-reduce after backward is then as early and cheaper (measured over TCP, docs/multi-host.md).
             let plan = GradientBuckets(arena: arena, megabytes: config.train.bucketMb)
-            self.buckets = config.train.overlap && comm.size > 1 && plan.buckets.count > 1 ? plan : nil
+            buckets = config.train.overlap && comm.size > 1 && plan.buckets.count > 1 ? plan : nil
         } else if config.train.overlap {
-            self.buckets = GradientBuckets(arena: arena, megabytes: config.train.bucketMb, excluding: excluded)
+            buckets = GradientBuckets(arena: arena, megabytes: config.train.bucketMb, excluding: excluded)
         } else {   // what the factors leave, in as few all-reduces as the gaps allow, after backward
-            self.buckets = GradientBuckets(arena: arena, bytes: Int(Int32.max), excluding: excluded)
+            buckets = GradientBuckets(arena: arena, bytes: Int(Int32.max), excluding: excluded)
         }
+    }
+
+    /// The weights (arena names) whose gradients cross the ranks as factors, in arena order.
+    public var factoredWeights: [String] { factored.map { arena.entries[$0.entry].name } }
+
+    /// Sends as factors exactly the gradients of the weights named (`factoredWeights` of the run
+    /// that saved a checkpoint), so that a run resumed on another layout of machines makes the
+    /// choice its first part made and stays bit-exact. Names that are not the weight of a
+    /// fully connected layer here are skipped. Every rank must call it with the same names.
+    func factorWeights(named names: [String]) {
+        guard comm.size > 1, config.model.kind.feedsOneRowPerSample else { return }
+        let wanted = Set(names)
+        let entryName = Dictionary(uniqueKeysWithValues: zip(arena.tensors.map(ObjectIdentifier.init), arena.entries.map(\.name)))
+        configureExchange(factoring: model.linearLayers().filter {
+            $0.weight.requiresGrad && entryName[ObjectIdentifier($0.weight)].map(wanted.contains) == true
+        })
     }
 
     /// Floats this rank hands to the gradient collectives per step: the all-reduced part of the

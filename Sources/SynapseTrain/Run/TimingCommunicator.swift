@@ -38,6 +38,8 @@ public final class TimingCommunicator: Communicator {
     public var rank: Int { base.rank }
     /// The base communicator's size.
     public var size: Int { base.size }
+    /// Whether the base communicator's ranks are on more than one machine.
+    public var spansMachines: Bool { base.spansMachines }
 
     /// The base's all-reduce, its time counted (after the barrier when the skew is timed apart).
     public func allReduce(_ buffer: UnsafeMutableBufferPointer<Float>, op: ReduceOp) throws {

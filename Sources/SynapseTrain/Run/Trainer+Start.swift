@@ -31,11 +31,19 @@ extension Trainer {
         if let resume {
             (state, best) = try io.restore(from: resume)
             replica.scheduler.plateau = state.plateau
+            if config.train.gradientExchange == .auto {   // keep the first part's choice (bit-exact resume)
+                if let choice = state.gradientExchange, choice.ranks == comm.size {
+                    replica.factorWeights(named: choice.factoredWeights)
+                } else if state.gradientExchange == nil {
+                    replica.factorWeights(named: [])   // written before factors existed: all-reduced
+                }
+            }
         } else {
             try loadPretrainedWeights()   // a new run only: a resumed one has them in its checkpoint
             try replica.sync.broadcastParameters(arena)
             ema?.restart()
         }
+        state.gradientExchange = .init(ranks: comm.size, factoredWeights: replica.factoredWeights)
         try loadTeachers()
         let console = Console(rank: comm.rank)
         if state.step == 0 {
@@ -44,6 +52,11 @@ extension Trainer {
                           + "= global batch \(config.train.batchSize); \(totalSteps) steps")
             console.print(memoryEstimate.summary)
             if let frozen = replica.frozenLayers { console.print(frozen.description(ofTotal: model.parameterCount)) }
+            if !replica.factoredWeights.isEmpty {
+                console.print("the gradients of \(replica.factoredWeights.joined(separator: ", ")) cross the ranks as factors "
+                              + "(train.gradient_exchange: \(config.train.gradientExchange.rawValue)): \(replica.floatsSentPerStep) floats "
+                              + "per rank per step instead of \(arena.gradsAndControl.count)")
+            }
             if let ema {
                 console.print("validation and test score the moving average of the weights (ema_decay \(ema.decay))")
             }

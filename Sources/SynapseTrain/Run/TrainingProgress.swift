@@ -25,9 +25,27 @@ public struct TrainingProgress: Codable, Sendable, Equatable {
     public var openInterval: [Double]? = nil
     /// State of a reduce-on-plateau schedule (factor 1 for other schedules).
     public var plateau = ReduceOnPlateau()
+    /// The weights whose gradients crossed the ranks as factors (`train.gradient_exchange`),
+    /// and on how many ranks: a run resumed on the same number of ranks keeps that choice,
+    /// wherever its ranks now run, so that it stays bit-exact. nil in checkpoints written
+    /// before the choice existed (every gradient was all-reduced).
+    public var gradientExchange: GradientExchangeChoice? = nil
 
     /// Creates the state of a fresh run.
     public init() {}
+
+    /// Which weight gradients went as factors, on how many ranks.
+    public struct GradientExchangeChoice: Codable, Sendable, Equatable {
+        /// Ranks of the run that chose.
+        public var ranks: Int
+        /// Arena names of the factored weights (empty: all all-reduced).
+        public var factoredWeights: [String]
+        /// Creates a record.
+        public init(ranks: Int, factoredWeights: [String]) {
+            self.ranks = ranks
+            self.factoredWeights = factoredWeights
+        }
+    }
 
     /// Decodes a checkpoint's `progress.json` and checks what a resumed run relies on:
     /// counters that are not negative, times and sums between 0 and 10^15 (so they convert to `Int`), and
