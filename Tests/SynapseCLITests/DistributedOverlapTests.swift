@@ -45,6 +45,32 @@ extension DistributedTests {
         #expect(overlapped == single, "overlapped and single all-reduce differ: \(maxDifference(overlapped, single))")
     }
 
+    @Test("2 ranks: fully connected gradients sent as factors (gradient_exchange) ends within float rounding of the all-reduce; overlapped and after backward bit for bit")
+    func factoredExchangeMatchesAllReduce() throws {
+        let scratch = try DistributedRun.scratchDirectory("factors")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let arguments = ["train", DistributedTests.fixtureConfig, "--set", "train.max_steps=30", "--set", "train.bucket_mb=0.05"]
+        var finals: [String: [String: [Float]]] = [:]
+        for (name, settings) in [("factors", ["factors", "true"]), ("factors-after", ["factors", "false"]), ("allreduce", ["allreduce", "true"])] {
+            let run = scratch.appendingPathComponent(name)
+            let outcome = try DistributedJob(ranks: 2, arguments + ["--set", "train.gradient_exchange=\(settings[0])",
+                                                                    "--set", "train.overlap=\(settings[1])", "--run-dir", run.path]).wait(timeout: 120)
+            try #require(outcome.status == 0, "\(name): exit \(outcome.status):\n\(outcome.output)")
+            if settings[0] == "factors" {
+                #expect(outcome.output.contains("the gradients of fc1.weight, fc2.weight, fc3.weight cross the ranks as factors"), "\(outcome.output)")
+            }
+            finals[name] = try DistributedRun.finalParameters(run)
+        }
+        let factors = try #require(finals["factors"]), after = try #require(finals["factors-after"]), reduced = try #require(finals["allreduce"])
+        #expect(factors == after, "factors overlapped and after backward differ: \(maxDifference(factors, after))")
+        for (name, expected) in reduced {
+            let values = try #require(factors[name])
+            let scale = max(expected.map(abs).max() ?? 0, 0.05)
+            let difference = zip(values, expected).map { abs($0 - $1) }.max() ?? 0
+            #expect(difference <= 1e-5 * scale, "\(name): max |factors − all-reduce| = \(difference), scale \(scale)")
+        }
+    }
+
     @Test("2 ranks × 2 micro-batches (accumulate_steps) reach the weights of 1 rank with the batch at once")
     func accumulationOnTwoRanksEqualsOneRank() throws {
         let scratch = try DistributedRun.scratchDirectory("accumulate")

@@ -50,9 +50,13 @@ extension DistributedTests {
         #expect(placement == Dictionary(uniqueKeysWithValues: (1...hosts).map { ($0, Set([$0 - 1])) }),
                 "each host must run one rank (rank K-1 on host K), mpirun's map says \(placement):\n\(multi.output)")
         #expect(multi.output.contains("\(hosts) rank(s) × batch \(96 / hosts) = global batch 96"), "\(multi.output)")
+        // Across machines, train.gradient_exchange: auto sends the first layer (784 × 64, 96 / hosts rows per rank) as factors.
+        #expect(multi.output.contains("the gradients of fc1.weight cross the ranks as factors (train.gradient_exchange: auto)"),
+                "\(multi.output)")
 
         let local = try DistributedJob(ranks: hosts, Self.fixtureArguments(steps: 20, runDirectory: oneHost)).wait(timeout: 90)
         try #require(local.status == 0, "1 host × \(hosts) ranks exited \(local.status):\n\(local.output)")
+        #expect(!local.output.contains("as factors"), "one machine: all-reduced\n\(local.output)")
 
         let difference = try Self.largestRelativeDifference(across, oneHost)
         print("multi-host: \(hosts) hosts × 1 rank vs 1 host × \(hosts) ranks, 20 steps: max relative parameter difference \(difference)")

@@ -25,6 +25,33 @@ import SynapseTestSupport
         expectClose(x.grad!.scalars, [3.5, 2, 3.5, 2])
     }
 
+    /// With a `WeightGradientFactors` sink the weight's gradient is handed over as (x, dy),
+    /// twice for a layer used twice; the input and bias gradients are computed as without it.
+    @Test func factorsSinkReceivesInputAndOutputGradient() {
+        final class Sink: WeightGradientFactors {
+            var received: [(x: [Float], dy: [Float])] = []
+            func append(input x: Tensor, outputGradient dy: Tensor) { received.append((x.scalars, dy.scalars)) }
+        }
+        let sink = Sink()
+        let x = Tensor(shape: [2, 2], values: [1, 2, 3, 4], requiresGrad: true)
+        let w = Tensor(shape: [3, 2], values: [1, 0, 0.5, -1, 2, 3], requiresGrad: true)
+        let b = Tensor(shape: [3], values: [0.1, 0.2, 0.3], requiresGrad: true)
+        // L = sum(y) + 2·sum(y'), y' the same layer on x·1: dy = 1 for the first use, 2 for the second.
+        let y = linear(x, weight: w, bias: b, factors: sink)
+        let y2 = linear(x, weight: w, bias: b, factors: sink)
+        add(sum(y), scale(sum(y2), by: 2)).backward()
+        #expect(w.grad == nil || w.grad!.scalars.allSatisfy { $0 == 0 }, "the weight gradient was left to the sink")
+        #expect(sink.received.count == 2)
+        #expect(Set(sink.received.map(\.dy)) == [[1, 1, 1, 1, 1, 1], [2, 2, 2, 2, 2, 2]])
+        #expect(sink.received.allSatisfy { $0.x == [1, 2, 3, 4] })
+        expectClose(b.grad!.scalars, [6, 6, 6])               // N·(1 + 2)
+        expectClose(x.grad!.scalars, [10.5, 6, 10.5, 6])       // 3 · [3.5, 2]
+        // A frozen weight hands nothing over.
+        let frozen = Tensor(shape: [3, 2], values: [1, 0, 0.5, -1, 2, 3])
+        sum(linear(x, weight: frozen, bias: nil, factors: sink)).backward()
+        #expect(sink.received.count == 2)
+    }
+
     @Test func linearWithoutBias() {
         // Same x and W as above, no bias: y = [[1, -1.5, 8], ...] for the first row.
         let x = Tensor(shape: [1, 2], values: [1, 2])
