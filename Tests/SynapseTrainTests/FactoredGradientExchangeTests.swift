@@ -191,3 +191,39 @@ private enum WideFixture {
         #expect(throws: ConfigError.self) { try ConfigLoader.parse(yaml: "train:\n  gradient_exchange: sometimes\n") }
     }
 }
+
+/// The choice `auto` made travels in the checkpoint: a run resumed where its ranks share one
+/// machine (where `auto` alone would all-reduce everything) keeps sending the layers its first
+/// part factored across machines, so its numbers do not depend on where it resumes.
+@Suite(.enabled(if: TrainerFixture.hasFashionMNIST, "Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist)"))
+struct FactoredExchangeResumeTests {
+    @Test func theChoiceIsRecordedAndKeptOnResume() throws {
+        let first = try ScratchDirectory("factors-first"), second = try ScratchDirectory("factors-resumed")
+        let third = try ScratchDirectory("factors-fresh")
+        defer { first.remove(); second.remove(); third.remove() }
+        // 784-32-10 on 2 ranks × 25 rows: fc1 2·(1 + 25·816) = 40,802 < 2·25,088; fc2 2·(1 + 25·42) = 2,102 > 640.
+        let config = try TrainerFixture.config(epochs: 1)
+        func train(_ config: Config, in run: ScratchDirectory, spansMachines: Bool, resume: URL?) throws -> [[String]] {
+            try InProcessRanks(count: 2, spansMachines: spansMachines).run { comm in
+                let trainer = try Trainer(config: config, comm: comm, runDirectory: URL(fileURLWithPath: run.path),
+                                          stopSignal: StopSignal(signals: []))
+                _ = try trainer.run(resumeFrom: resume)
+                return trainer.replica.factoredWeights
+            }
+        }
+        #expect(try train(config, in: first, spansMachines: true, resume: nil) == [["fc1.weight"], ["fc1.weight"]])
+        let checkpoint = URL(fileURLWithPath: first.path + "/checkpoints/step-00000030")
+        let progress = try TrainingProgress.decode(json: Data(contentsOf: checkpoint.appendingPathComponent("progress.json")),
+                                                   source: checkpoint.path)
+        #expect(progress.gradientExchange == .init(ranks: 2, factoredWeights: ["fc1.weight"]))
+
+        try FileManager.default.removeItem(atPath: second.path)
+        try FileManager.default.copyItem(atPath: first.path, toPath: second.path)
+        var longer = config
+        longer.train.epochs = 2
+        #expect(try train(longer, in: second, spansMachines: false, resume: checkpoint) == [["fc1.weight"], ["fc1.weight"]],
+                "resumed on one machine: the first part's choice stays")
+        #expect(try train(longer, in: third, spansMachines: false, resume: nil) == [[], []],
+                "a fresh run on one machine all-reduces")
+    }
+}
