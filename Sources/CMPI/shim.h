@@ -24,4 +24,6 @@ static inline int cmpi_max_error_string(void) { return MPI_MAX_ERROR_STRING; }
 static inline MPI_Status *cmpi_status_ignore(void) { return MPI_STATUS_IGNORE; }
 static inline MPI_Request cmpi_request_null(void) { return MPI_REQUEST_NULL; }
 static inline int cmpi_comm_type_shared(void) { return MPI_COMM_TYPE_SHARED; }
+static inline int cmpi_any_source(void) { return MPI_ANY_SOURCE; }
+static inline int cmpi_status_source(const MPI_Status *status) { return status->MPI_SOURCE; }
 static inline MPI_Info cmpi_info_null(void) { return MPI_INFO_NULL; }

@@ -17,6 +17,9 @@ public struct CollectiveTimeout: Error, CustomStringConvertible, Sendable {
     public var context: [String] = []
     /// What the user can rely on and do (e.g. the last good checkpoint), appended last.
     public var advice: String? = nil
+    /// The other ranks known to be waiting in a collective too, when the communicator could ask
+    /// (with more than two ranks: `MPICommunicator`'s roll call); nil when nobody asked.
+    public var alsoWaiting: [Int]? = nil
 
     /// A timeout of `operation` on `rank` of `size` after `waited` seconds (limit `limit`).
     public init(operation: String, limit: Double, waited: Double, rank: Int, size: Int) {
@@ -35,9 +38,15 @@ public struct CollectiveTimeout: Error, CustomStringConvertible, Sendable {
     }
 
     /// The ranks that did not arrive, as far as one waiting rank can tell: with two ranks it is
-    /// the other one; with more, any rank but this one (MPI does not say which are missing).
+    /// the other one; with more, those that did not answer the roll call of the waiting ranks
+    /// (`alsoWaiting`), or any rank but this one when there was none (MPI itself does not say).
     public var missing: String {
-        size == 2 ? "rank \(1 - rank) did not arrive" : "one or more of the other \(size - 1) ranks did not arrive"
+        if size == 2 { return "rank \(1 - rank) did not arrive" }
+        guard let alsoWaiting else { return "one or more of the other \(size - 1) ranks did not arrive" }
+        let absent = (0..<size).filter { $0 != rank && !alsoWaiting.contains($0) }
+        if absent.isEmpty { return "every other rank was waiting too (a collective that cannot complete)" }
+        let names = absent.map(String.init).joined(separator: ", ")
+        return absent.count == 1 ? "rank \(names) did not arrive" : "ranks \(names) did not arrive"
     }
 
     /// The whole message: who waited how long, where, which rank did not arrive, and the advice.

@@ -48,12 +48,18 @@ public final class MPICommunicator: Communicator {
     public let spansMachines: Bool
     /// Synapse's duplicate of MPI_COMM_WORLD; nil once `finalize()` has run.
     private var comm: MPI_Comm?
+    /// A second duplicate, for the watchdog's roll call only (its messages never meet a collective's).
+    private var rollCallComm: MPI_Comm?
+    /// The roll call's message (this rank's number), never freed: sends left in flight read it.
+    private let rollCallMessage = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
 
     private init(comm: MPI_Comm, rank: Int, size: Int, spansMachines: Bool, threadLevel: MPIThreadLevel, maxCountPerCall: Int) {
         self.comm = comm
         self.rank = rank
         self.size = size
         self.spansMachines = spansMachines
+        var dup: MPI_Comm?
+        if MPI_Comm_dup(comm, &dup) == cmpi_success() { rollCallComm = dup }
         self.threadLevel = threadLevel
         self.maxCountPerCall = maxCountPerCall
     }
@@ -108,6 +114,8 @@ public final class MPICommunicator: Communicator {
     /// Open MPI prints its own diagnostic.
     public func finalize() {
         if !MPIRuntime.isFinalized, comm != nil { MPI_Comm_free(&comm) }
+        if !MPIRuntime.isFinalized, rollCallComm != nil { MPI_Comm_free(&rollCallComm) }
+        rollCallComm = nil
         comm = nil
         try? MPIRuntime.finalize()
     }
@@ -197,6 +205,36 @@ public final class MPICommunicator: Communicator {
                            "MPI_Iallgather")
         return MPIRequest(operation: "MPI_Iallgather", communicator: self, requests: [request])
     }
+
+    /// The watchdog's roll call, made by a rank whose collective timed out (more than two ranks):
+    /// it tells every other rank "I am waiting" (a one-integer message on a communicator of its
+    /// own) and listens for `grace` seconds for the same from the others, whose collectives
+    /// time out too when one rank never arrives. Returns the ranks that said so: the ones
+    /// missing from it are the ones that did not arrive. Best effort (any MPI error ends it
+    /// with what it heard); the job is aborted right after.
+    func rollCall(grace: Double) -> [Int] {
+        guard let roll = rollCallComm, !MPIRuntime.isFinalized else { return [] }
+        rollCallMessage.pointee = Int32(rank)
+        for other in 0..<size where other != rank {
+            var request: MPI_Request? = cmpi_request_null()   // left in flight: the job is aborted next
+            _ = MPI_Isend(rollCallMessage, 1, cmpi_int32(), Int32(other), Self.rollCallTag, roll, &request)
+        }
+        var heard = Set<Int>()
+        let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(max(grace, 0) * 1e9)
+        while heard.count < size - 1 && DispatchTime.now().uptimeNanoseconds < deadline {
+            var flag: Int32 = 0
+            var status = MPI_Status()
+            guard MPI_Iprobe(cmpi_any_source(), Self.rollCallTag, roll, &flag, &status) == cmpi_success() else { break }
+            if flag == 0 { usleep(10_000); continue }
+            var from: Int32 = 0
+            guard MPI_Recv(&from, 1, cmpi_int32(), cmpi_status_source(&status), Self.rollCallTag, roll, cmpi_status_ignore())
+                    == cmpi_success() else { break }
+            heard.insert(Int(from))
+        }
+        return heard.sorted()
+    }
+
+    private static let rollCallTag: Int32 = 7
 
     /// Gathers one value from every rank; element `r` of the result is rank r's value.
     ///

@@ -57,8 +57,12 @@ final class MPIRequest: CollectiveRequest {
             last = now
             let waited = Double(waitedNanoseconds) * 1e-9
             if waited > limit {
-                throw CollectiveTimeout(operation: operation, limit: limit, waited: waited,
-                                        rank: communicator.rank, size: communicator.size)
+                var timeout = CollectiveTimeout(operation: operation, limit: limit, waited: waited,
+                                                rank: communicator.rank, size: communicator.size)
+                if communicator.size > 2 {   // which ranks are waiting too? (they time out within the ranks' skew)
+                    timeout.alsoWaiting = communicator.rollCall(grace: min(limit, 10))
+                }
+                throw timeout
             }
             sched_yield()   // let another process on an oversubscribed core run (the rank we wait for)
         }

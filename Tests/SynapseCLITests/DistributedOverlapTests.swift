@@ -122,6 +122,29 @@ extension DistributedTests {
         #expect(eval.status == 0, "the latest checkpoint after the abort does not load:\n\(eval.output)")
     }
 
+    @Test("3 ranks, rank 2 stopped with SIGSTOP: the waiting ranks' roll call names rank 2 as the one that did not arrive")
+    func watchdogNamesTheStoppedRankOfThree() throws {
+        let scratch = try DistributedRun.scratchDirectory("watchdog-3")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let run = scratch.appendingPathComponent("run")
+        let job = try DistributedJob(ranks: 3, ["train", DistributedTests.fixtureConfig, "--run-dir", run.path,
+                                                "--set", "train.max_steps=1000000", "--set", "train.checkpoint_every=10",
+                                                "--set", "train.collective_timeout=4"])
+        let progressed = job.waitForLoggedStep(20, runDirectory: run, timeout: 90)
+        let ranks = job.rankPIDs()
+        let stoppedAt = Date()
+        if progressed, let victim = ranks[2] { kill(victim, SIGSTOP) }
+        let outcome = job.wait(timeout: 45)
+        let elapsed = Date().timeIntervalSince(stoppedAt)
+        try #require(progressed, "no training row at step ≥ 20 within 90 s:\n\(outcome.output)")
+        try #require(ranks.count == 3, "expected the pids of ranks 0, 1 and 2 below mpirun, found \(ranks)")
+        #expect(!outcome.timedOut, "the job was still running 45 s after rank 2 was stopped:\n\(outcome.output)")
+        #expect(outcome.status == 1, "\(outcome.output)")
+        #expect(elapsed >= 4 && elapsed < 30, "the job ended \(elapsed) s after the stop; the limit was 4 s (+ at most 4 s of roll call)")
+        #expect(outcome.output.contains("rank 2 did not arrive"), "\(outcome.output)")
+        #expect(!outcome.output.contains("one or more of the other"), "\(outcome.output)")
+    }
+
     /// The largest difference between two sets of tensors, for messages.
     private func maxDifference(_ a: [String: [Float]], _ b: [String: [Float]]) -> String {
         let worst = a.keys.sorted().map { name in

@@ -25,7 +25,8 @@ public final class InProcessRanks: @unchecked Sendable {
     private var rounds: [Int: Round] = [:]
     private var problems: [String] = []
 
-    /// A job of `count` ranks whose collectives wait at most `timeout` seconds for each other.
+    /// A job of `count` ranks whose collectives wait at most `timeout` seconds for each other;
+    /// `spansMachines` is what their communicators report (`Communicator.spansMachines`).
     public init(count: Int, timeout: TimeInterval = 60, spansMachines: Bool = false) {
         precondition(count > 0)
         self.count = count
