@@ -216,6 +216,8 @@ struct FactoredExchangeResumeTests {
         let progress = try TrainingProgress.decode(json: Data(contentsOf: checkpoint.appendingPathComponent("progress.json")),
                                                    source: checkpoint.path)
         #expect(progress.gradientExchange == .init(ranks: 2, factoredWeights: ["fc1.weight"]))
+        let report = try CheckpointReport.text(for: CheckpointStore.load(path: checkpoint.path))
+        #expect(report.contains("exchange    fc1.weight sent as factors on 2 ranks"), "\(report)")
 
         try FileManager.default.removeItem(atPath: second.path)
         try FileManager.default.copyItem(atPath: first.path, toPath: second.path)

@@ -54,6 +54,12 @@ public enum CheckpointReport {
                                                : "epoch \(state.epoch), \(state.batchInEpoch) batches into it"
         field("position", "step \(state.step), \(position); \(state.worldSize) rank\(state.worldSize == 1 ? "" : "s"), "
                           + "seed \(state.seed), config hash \(String(state.configHash, radix: 16))")
+        if let json = checkpoint.files["progress.json"],
+           let choice = (try? TrainingProgress.decode(json: json, source: checkpoint.path))?.gradientExchange,
+           !choice.factoredWeights.isEmpty {
+            field("exchange", "\(choice.factoredWeights.joined(separator: ", ")) sent as factors on \(choice.ranks) ranks "
+                              + "(train.gradient_exchange; a resume on \(choice.ranks) ranks keeps it)")
+        }
         if !state.metrics.isEmpty {
             field("metrics", state.metrics.keys.sorted().map { "\($0) \(String(format: "%.4f", state.metrics[$0]!))" }
                                  .joined(separator: ", "))
