@@ -108,8 +108,12 @@ extension Trainer {
     func collectiveTimeout(_ timeout: CollectiveTimeout, state: TrainingProgress, inStep: Bool, lastCheckpoint: URL?) -> Error {
         var error = timeout.adding(inStep ? "at step \(state.step + 1) (epoch \(state.epoch + 1))"
                                           : "after step \(state.step) (epoch \(state.epoch + 1): metrics, validation or a checkpoint)")
-        // Only rank 0 writes checkpoints, so only it knows the path of the last one.
-        let last = comm.isRoot ? lastCheckpoint.map { $0.path } ?? "(none yet)"
+        // Only rank 0 writes checkpoints, so only it knows the path of the last one: the one
+        // `--resume auto` will take, the newest that verifies. It can be newer than the last one
+        // the ranks agreed on, since rank 0 writes a checkpoint completely before the ranks
+        // agree that it is saved, and that agreement is where a stopped rank is noticed.
+        let last = comm.isRoot
+            ? ((try? CheckpointStore.latestValid(in: runDirectory.path)) ?? nil)?.path ?? lastCheckpoint.map { $0.path } ?? "(none yet)"
             : "in \(runDirectory.appendingPathComponent("checkpoints").path)"
         error.advice = "The last good checkpoint \(last) is intact: resume with "
             + "--resume auto once every rank can run, or raise train.collective_timeout if a rank is legitimately that slow."
