@@ -90,24 +90,34 @@ extension DistributedTests {
         }
     }
 
+    /// A training job of `ranks` ranks under the watchdog (`train.collective_timeout: limit`),
+    /// checkpointing every 10 steps, whose rank `victim` is stopped with SIGSTOP once step 20 is
+    /// logged. Requires that it got there; returns the run directory, how the job ended (it is
+    /// given `limit` + 40 s), and the seconds from the stop to the end.
+    private func jobWithAStoppedRank(_ name: String, ranks: Int, victim: Int, limit: Int, _ extra: [String] = [])
+        throws -> (run: URL, scratch: URL, outcome: DistributedJob.Outcome, elapsed: TimeInterval) {
+        let scratch = try DistributedRun.scratchDirectory(name)
+        let run = scratch.appendingPathComponent("run")
+        let job = try DistributedJob(ranks: ranks, ["train", DistributedTests.fixtureConfig, "--run-dir", run.path,
+                                                    "--set", "train.max_steps=1000000", "--set", "train.checkpoint_every=10",
+                                                    "--set", "train.collective_timeout=\(limit)"] + extra)
+        let progressed = job.waitForLoggedStep(20, runDirectory: run, timeout: 90)
+        let pids = job.rankPIDs()
+        let stoppedAt = Date()
+        if progressed, let pid = pids[victim] { kill(pid, SIGSTOP) }
+        let outcome = job.wait(timeout: TimeInterval(limit + 40))
+        let elapsed = Date().timeIntervalSince(stoppedAt)
+        try #require(progressed, "no training row at step ≥ 20 within 90 s:\n\(outcome.output)")
+        try #require(pids.count == ranks, "expected the pids of \(ranks) ranks below mpirun, found \(pids)")
+        #expect(!outcome.timedOut, "the job was still running \(limit + 40) s after rank \(victim) was stopped (the watchdog did not fire):\n\(outcome.output)")
+        #expect(outcome.status == 1, "\(outcome.output)")
+        return (run, scratch, outcome, elapsed)
+    }
+
     @Test("a rank stopped with SIGSTOP: the watchdog aborts the job after train.collective_timeout, exit 1, naming the step; the checkpoint loads")
     func watchdogAbortsAJobWithAStoppedRank() throws {
-        let scratch = try DistributedRun.scratchDirectory("watchdog")
+        let (run, scratch, outcome, elapsed) = try jobWithAStoppedRank("watchdog", ranks: 2, victim: 1, limit: 5, ["--set", "train.bucket_mb=0.01"])
         defer { try? FileManager.default.removeItem(at: scratch) }
-        let run = scratch.appendingPathComponent("run")
-        let job = try DistributedJob(ranks: 2, ["train", DistributedTests.fixtureConfig, "--run-dir", run.path,
-                                                "--set", "train.max_steps=1000000", "--set", "train.checkpoint_every=10", "--set", "train.bucket_mb=0.01",
-                                                "--set", "train.collective_timeout=5"])
-        let progressed = job.waitForLoggedStep(20, runDirectory: run, timeout: 60)
-        let ranks = job.rankPIDs()
-        let stoppedAt = Date()
-        if progressed, let victim = ranks[1] { kill(victim, SIGSTOP) }
-        let outcome = job.wait(timeout: 40)
-        let elapsed = Date().timeIntervalSince(stoppedAt)
-        try #require(progressed, "no training row at step ≥ 20 within 60 s:\n\(outcome.output)")
-        try #require(ranks.count == 2, "expected the pids of ranks 0 and 1 below mpirun, found \(ranks)")
-        #expect(!outcome.timedOut, "the job was still running 40 s after rank 1 was stopped (the watchdog did not fire):\n\(outcome.output)")
-        #expect(outcome.status == 1, "\(outcome.output)")
         #expect(elapsed >= 5 && elapsed < 30, "the job ended \(elapsed) s after the stop; the limit was 5 s")
         #expect(outcome.output.contains("collective timeout: rank 0 waited 5"), "\(outcome.output)")
         #expect(outcome.output.contains("rank 1 did not arrive"), "\(outcome.output)")
@@ -124,22 +134,8 @@ extension DistributedTests {
 
     @Test("3 ranks, rank 2 stopped with SIGSTOP: the waiting ranks' roll call names rank 2 as the one that did not arrive")
     func watchdogNamesTheStoppedRankOfThree() throws {
-        let scratch = try DistributedRun.scratchDirectory("watchdog-3")
+        let (_, scratch, outcome, elapsed) = try jobWithAStoppedRank("watchdog-3", ranks: 3, victim: 2, limit: 4)
         defer { try? FileManager.default.removeItem(at: scratch) }
-        let run = scratch.appendingPathComponent("run")
-        let job = try DistributedJob(ranks: 3, ["train", DistributedTests.fixtureConfig, "--run-dir", run.path,
-                                                "--set", "train.max_steps=1000000", "--set", "train.checkpoint_every=10",
-                                                "--set", "train.collective_timeout=4"])
-        let progressed = job.waitForLoggedStep(20, runDirectory: run, timeout: 90)
-        let ranks = job.rankPIDs()
-        let stoppedAt = Date()
-        if progressed, let victim = ranks[2] { kill(victim, SIGSTOP) }
-        let outcome = job.wait(timeout: 45)
-        let elapsed = Date().timeIntervalSince(stoppedAt)
-        try #require(progressed, "no training row at step ≥ 20 within 90 s:\n\(outcome.output)")
-        try #require(ranks.count == 3, "expected the pids of ranks 0, 1 and 2 below mpirun, found \(ranks)")
-        #expect(!outcome.timedOut, "the job was still running 45 s after rank 2 was stopped:\n\(outcome.output)")
-        #expect(outcome.status == 1, "\(outcome.output)")
         #expect(elapsed >= 4 && elapsed < 30, "the job ended \(elapsed) s after the stop; the limit was 4 s (+ at most 4 s of roll call)")
         #expect(outcome.output.contains("rank 2 did not arrive"), "\(outcome.output)")
         #expect(!outcome.output.contains("one or more of the other"), "\(outcome.output)")
