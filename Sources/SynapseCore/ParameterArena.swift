@@ -87,6 +87,9 @@ public final class ParameterArena {
         return tensors[i]
     }
 
+    /// The index in `entries` of `tensor` (the very object), if it is one of this arena's parameters.
+    public func index(of tensor: Tensor) -> Int? { tensors.firstIndex { $0 === tensor } }
+
     /// Contiguous index ranges of parameters that currently require gradients (not frozen).
     /// Optimizers update only these, so frozen parameters stay exactly as they are.
     public var trainableRanges: [Range<Int>] {

@@ -103,11 +103,9 @@ final class FactoredLinearGradient: WeightGradientFactors {
     static func install(on layers: [Linear], of model: Module, arena: ParameterArena, rows: Int, ranks: Int)
         -> [FactoredLinearGradient] {
         for layer in model.linearLayers() { layer.gradientFactors = nil }
-        var entryOf: [ObjectIdentifier: Int] = [:]
-        for (i, t) in arena.tensors.enumerated() { entryOf[ObjectIdentifier(t)] = i }
         var installed: [FactoredLinearGradient] = []
         for layer in layers {
-            guard let entry = entryOf[ObjectIdentifier(layer.weight)], layer.gradientFactors == nil else { continue }
+            guard let entry = arena.index(of: layer.weight), layer.gradientFactors == nil else { continue }
             let factors = FactoredLinearGradient(arena: arena, entry: entry, capacity: rows, ranks: ranks)
             layer.gradientFactors = factors
             installed.append(factors)

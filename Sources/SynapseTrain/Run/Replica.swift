@@ -115,7 +115,6 @@ public final class Replica {
         self.randomized = model.randomizedModules()
         self.accumulateSteps = config.train.accumulateSteps
         self.backwardSeed = Tensor(shape: [1], values: [1 / Float(comm.size * accumulateSteps)])
-        self.buckets = nil
         let chosen = config.model.kind.feedsOneRowPerSample
             ? FactoredLinearGradient.choose(in: model, exchange: config.train.gradientExchange, rows: factorRows,
                                             ranks: comm.size, acrossMachines: comm.spansMachines)
@@ -153,9 +152,8 @@ public final class Replica {
     func factorWeights(named names: [String]) {
         guard comm.size > 1, config.model.kind.feedsOneRowPerSample else { return }
         let wanted = Set(names)
-        let entryName = Dictionary(uniqueKeysWithValues: zip(arena.tensors.map(ObjectIdentifier.init), arena.entries.map(\.name)))
-        configureExchange(factoring: model.linearLayers().filter {
-            $0.weight.requiresGrad && entryName[ObjectIdentifier($0.weight)].map(wanted.contains) == true
+        configureExchange(factoring: model.linearLayers().filter { layer in
+            layer.weight.requiresGrad && arena.index(of: layer.weight).map { wanted.contains(arena.entries[$0].name) } == true
         })
     }
 
